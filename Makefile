@@ -1,0 +1,40 @@
+# The template's own development: `make` lists the targets.
+# Everything runs from .venv, which `make dev` creates with the pinned tools of requirements-dev.txt.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.DEFAULT_GOAL := help
+.PHONY: help dev demo test test-fast lint bench clean
+
+help: ## Show this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+dev: $(BIN)/.installed ## Create .venv with the template's tools (cookiecutter, copier, poetry, pytest)
+
+demo: dev ## Render the default project, install it, run its pipeline and tests, show its metrics
+	$(BIN)/python -m tools.demo
+
+test: dev ## Run the template's whole test suite (renders, parity, and generated projects' own checks)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: dev ## The tests that do not install a generated project (a minute or so)
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+lint: dev ## Lint the template's own Python (hooks, tools, tests)
+	$(BIN)/ruff check hooks tools tests
+	$(BIN)/ruff format --check hooks tools tests
+
+bench: dev ## Print render times per engine and the default project's install/lint/test/pipeline times and size
+	$(BIN)/python -m tools.bench
+
+clean: ## Remove build/ (demo and benchmark projects) and caches; keeps .venv
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,64 @@
+"""Shared fixtures: one copy of the template per test session, the hook modules, and a Jinja
+environment configured like copier's, for evaluating copier.yml expressions without a render."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from tools.render import TEMPLATE_ROOT, copy_template
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template's working tree, copied once (see tools.render.copy_template)."""
+    return copy_template(tmp_path_factory.mktemp("template") / "ml-template")
+
+
+def load_hook(name: str) -> ModuleType:
+    """Import hooks/<name>.py unrendered: its functions are plain Python."""
+    spec = importlib.util.spec_from_file_location(
+        f"hook_{name}", TEMPLATE_ROOT / "hooks" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def pre_gen() -> ModuleType:
+    return load_hook("pre_gen_project")
+
+
+@pytest.fixture(scope="session")
+def post_gen() -> ModuleType:
+    return load_hook("post_gen_project")
+
+
+@pytest.fixture(scope="session")
+def cookiecutter_json() -> dict[str, Any]:
+    return json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def copier_yml() -> dict[str, Any]:
+    return yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def copier_env() -> SandboxedEnvironment:
+    """Copier's Jinja environment for this template: sandboxed, Ansible filters, strict."""
+    return SandboxedEnvironment(
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )

@@ -1,0 +1,152 @@
+"""Generated projects, installed and run the way their users run them: through their Makefile.
+
+Two representative projects are installed (installing takes about a minute each):
+- the default answers, rendered by cookiecutter: the whole first-run promise, experiments,
+  and a second clone that gets data and models back with `dvc pull`;
+- non-default answers with hostile free text, rendered by copier: Apache-2.0, no CI.
+Python 3.12 and 3.13 projects are rendered and compared by test_render.py but not installed:
+this machine has Python 3.11 only.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tools.project import commit_all, project_env, run
+from tools.render import default_index_url, render
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]
+
+
+def porcelain(project: Path, env: dict[str, str]) -> set[str]:
+    return set(run(["git", "status", "--porcelain"], project, env).stdout.splitlines())
+
+
+# What a pipeline run may add to `git status`: DVC's lock file and the small reports that DVC
+# tracks in git (metrics, plots data, the errors table). Data and models are git-ignored.
+PIPELINE_OUTPUTS = {
+    "?? dvc.lock",
+    "?? reports/errors.csv",
+    "?? reports/metrics.json",
+    "?? reports/plots/",
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch HOME: the default DVC remote (~/dvc-storage/...) is created inside it."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def env(home: Path) -> dict[str, str]:
+    return project_env(home=home)
+
+
+@pytest.fixture(scope="module")
+def default_project(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
+) -> Path:
+    """The default project, installed and committed, as right after `make install`."""
+    answers = {"package_index_url": default_index_url()}
+    project = render("cookiecutter", template, tmp_path_factory.mktemp("default"), answers)
+    run(["make", "install"], project, env)
+    commit_all(project, env, "Start from the ML template")
+    return project
+
+
+def test_first_run_is_green_format_clean_and_reproducible(
+    default_project: Path, env: dict[str, str]
+) -> None:
+    project = default_project
+    assert (project / "data/raw/breast_cancer.csv").is_file()  # make install exported the sample
+    assert porcelain(project, env) == set()  # ...and it matches the committed .dvc file
+
+    run(["make", "lint"], project, env)
+    run(["make", "test"], project, env)
+    run(["make", "pipeline"], project, env)
+    assert porcelain(project, env) == PIPELINE_OUTPUTS
+
+    run(["make", "format"], project, env)
+    assert porcelain(project, env) == PIPELINE_OUTPUTS  # the template's code is already formatted
+
+    again = run(["make", "pipeline"], project, env)
+    assert "Data and pipelines are up to date." in again.stdout + again.stderr
+
+    metrics = json.loads((project / "reports/metrics.json").read_text())
+    assert set(metrics) == {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc"}
+    assert metrics["accuracy"] > 0.9
+    commit_all(project, env, "First pipeline run")
+
+
+def test_make_smoke_writes_only_to_build(default_project: Path, env: dict[str, str]) -> None:
+    run(["make", "smoke"], default_project, env)
+    assert (default_project / "build/scratch/metrics.json").is_file()
+    assert porcelain(default_project, env) == set()  # build/ is ignored, tracked outputs untouched
+
+
+def test_exp_run_with_an_override_is_a_new_comparable_experiment(
+    default_project: Path, env: dict[str, str]
+) -> None:
+    project = default_project
+    run(["make", "exp", "ARGS=model.C=0.05 seed=7"], project, env)
+    shown = run(["poetry", "run", "dvc", "exp", "show", "--json"], project, env).stdout
+    rows = json.loads(shown)
+    baseline = next(row for row in rows if row["rev"] != "workspace")  # HEAD
+    experiments = [exp for exp in baseline["experiments"] or [] if exp.get("revs")]
+    assert experiments, shown[:2000]
+    data = experiments[0]["revs"][0]["data"]
+    params = data["params"]["params.yaml"]["data"]
+    assert (params["model"]["C"], params["seed"], params["model"]["random_state"]) == (0.05, 7, 7)
+    base_params = baseline["data"]["params"]["params.yaml"]["data"]
+    assert base_params["model"]["C"] == 1.0
+    metrics = data["metrics"]["reports/metrics.json"]["data"]
+    assert metrics != baseline["data"]["metrics"]["reports/metrics.json"]["data"]
+    run(["git", "checkout", "--", "."], project, env)  # back to the committed workspace
+
+
+def test_a_clone_pulls_data_and_models_from_the_default_remote(
+    default_project: Path, env: dict[str, str], home: Path, tmp_path: Path
+) -> None:
+    run(["make", "push"], default_project, env)
+    remote = home / "dvc-storage" / default_project.name
+    assert remote.is_dir()  # `~` in the default remote URL is the user's home
+
+    clone = tmp_path / "clone"
+    run(["git", "clone", "--quiet", str(default_project), str(clone)], tmp_path, env)
+    run(["make", "install"], clone, env)
+    assert (clone / "data/raw/breast_cancer.csv").is_file()
+    assert (clone / "models/model.joblib").is_file()  # pulled, not retrained
+    status = run(["poetry", "run", "dvc", "status"], clone, env)
+    assert "Data and pipelines are up to date." in status.stdout
+    run(["make", "pipeline"], clone, env)
+    assert porcelain(clone, env) == set()
+
+
+def test_hostile_answers_install_and_pass_their_own_checks(
+    template: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    answers = {
+        "project_name": 'Ünïcode: "Quoted" \\ Project',
+        "project_slug": "hostile-project",
+        "package_name": "hostile_project",
+        "description": "Colons: yes; quotes \"double\" and 'single'; # not a comment",
+        "author_name": "Zoë O'Brien \\ Jr.",
+        "license": "Apache-2.0",
+        "ci": "none",
+        "dvc_remote_url": str(tmp_path / "remote"),
+        "package_index_url": default_index_url(),
+    }
+    project = render("copier", template, tmp_path, answers)
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert metadata["description"] == answers["description"]
+    assert metadata["authors"][0]["name"] == answers["author_name"]
+    run(["make", "install"], project, env)
+    commit_all(project, env, "Start from the ML template")
+    run(["make", "lint"], project, env)
+    run(["make", "test"], project, env)
+    run(["make", "pipeline"], project, env)

@@ -1,0 +1,325 @@
+"""Render the template with both engines and compare.
+
+For every combination of options both engines write the same bytes and executable bits, and the
+expected files; no Jinja survives; invalid answers fail alike and leave nothing behind; hostile
+free text still gives files that parse. Generated projects are not installed here.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+from tools.render import (
+    ENGINES,
+    Engine,
+    RenderError,
+    copy_template,
+    default_index_url,
+    render,
+    snapshot,
+)
+
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+CIS = ("github", "none")
+INDEX_URLS = ("", "https://packages.example.com/simple")
+LICENSE_FIRST_LINES = {
+    "MIT": "MIT License",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+}
+
+DEFAULT_ANSWERS = {
+    "project_name": "My ML Project",
+    "project_slug": "my-ml-project",
+    "package_name": "my_ml_project",
+    "description": "A machine learning project.",
+    "author_name": "Your Name",
+    "author_email": "you@example.com",
+    "python_version": "3.11",
+    "license": "MIT",
+    "dvc_remote_url": "~/dvc-storage/my-ml-project",
+    "ci": "github",
+    "package_index_url": "",
+}
+
+# Rendered files whose presence the rest of the template relies on.
+MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
+
+LEFTOVER_JINJA = re.compile(r"\{\{|\}\}|\{%|%\}")
+# GitHub Actions expressions, legitimate in workflow files (written with {% raw %}).
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+Snapshot = dict[str, tuple[bytes, bool]]
+
+
+def differences(first: Snapshot, second: Snapshot) -> list[str]:
+    """Paths whose presence, content or executable bit differ, for readable failures."""
+    return sorted(
+        path for path in first.keys() | second.keys() if first.get(path) != second.get(path)
+    )
+
+
+def directories(project: Path) -> set[str]:
+    return {path.relative_to(project).as_posix() for path in project.rglob("*") if path.is_dir()}
+
+
+def jinja_leftovers(files: Snapshot) -> list[str]:
+    """`path:line` of every Jinja delimiter left in a rendered path or text file."""
+    found = [path for path in files if LEFTOVER_JINJA.search(path)]
+    for path, (content, _) in files.items():
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if path.startswith(".github/"):
+                line = GITHUB_EXPRESSION.sub("", line)
+            if LEFTOVER_JINJA.search(line):
+                found.append(f"{path}:{number}: {line.strip()}")
+    return found
+
+
+def render_both(
+    template: Path, parent: Path, answers: dict[str, str], *, in_process: bool = False
+) -> dict[Engine, Path]:
+    return {
+        engine: render(engine, template, parent / engine, answers, in_process=in_process)
+        for engine in ENGINES
+    }
+
+
+def assert_same_project(projects: dict[Engine, Path]) -> Snapshot:
+    """Both engines wrote the same files, bytes, executable bits and directories."""
+    cookiecutter, copier = (snapshot(projects[engine]) for engine in ENGINES)
+    assert differences(cookiecutter, copier) == []
+    assert directories(projects["cookiecutter"]) == directories(projects["copier"])
+    return cookiecutter
+
+
+@pytest.fixture(scope="session")
+def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """The files of the default answers: the base that options add to or take from."""
+    parent = tmp_path_factory.mktemp("default")
+    files = set(snapshot(render("cookiecutter", template, parent, {}, in_process=True)))
+    assert "LICENSE" in files, "the default license is MIT"
+    assert ".github/workflows/ci.yml" in files, "the default CI is GitHub Actions"
+    return files
+
+
+def expected_files(default_files: set[str], license: str, ci: str) -> set[str]:
+    files = set(default_files)
+    if license == "Proprietary":
+        files.discard("LICENSE")
+    if ci == "none":
+        files = {path for path in files if not path.startswith(".github/")}
+    return files
+
+
+@pytest.mark.parametrize(
+    ("python_version", "license", "ci", "index_url"),
+    list(itertools.product(PYTHON_VERSIONS, LICENSES, CIS, INDEX_URLS)),
+)
+def test_every_combination_renders_alike(
+    template: Path,
+    tmp_path: Path,
+    default_files: set[str],
+    python_version: str,
+    license: str,
+    ci: str,
+    index_url: str,
+) -> None:
+    answers = {
+        "python_version": python_version,
+        "license": license,
+        "ci": ci,
+        "package_index_url": index_url,
+    }
+    files = assert_same_project(render_both(template, tmp_path, answers, in_process=True))
+
+    assert set(files) == expected_files(default_files, license, ci)
+    for path in MUST_EXIST:
+        assert path.format(package="my_ml_project") in files
+    assert jinja_leftovers(files) == []
+    recorded = yaml.safe_load(files[".copier-answers.yml"][0])
+    assert recorded == {"_src_path": str(template), **DEFAULT_ANSWERS, **answers}
+    if license in LICENSE_FIRST_LINES:
+        text = files["LICENSE"][0].decode("utf-8")
+        assert text.lstrip().startswith(LICENSE_FIRST_LINES[license])
+        assert "Copyright (c) Your Name" in text or "Copyright Your Name" in text
+
+
+INVALID = [
+    {"project_slug": "My Proj"},
+    {"package_name": "class"},
+    {"project_name": ""},
+    {"author_email": "not-an-email"},
+    {"python_version": "3.9"},
+    {"license": "GPL"},
+    {"ci": "gitlab"},
+    {"package_index_url": "ftp://example.com/simple"},
+    {"description": "two\nlines"},
+]
+
+
+@pytest.mark.parametrize("answers", INVALID, ids=lambda answers: next(iter(answers)))
+@pytest.mark.parametrize("engine", ENGINES)
+def test_invalid_answers_fail_alike_and_write_nothing(
+    template: Path, tmp_path: Path, pre_gen: ModuleType, engine: Engine, answers: dict[str, str]
+) -> None:
+    output = tmp_path / "output"
+    output.mkdir()
+    with pytest.raises(RenderError) as failure:
+        render(engine, template, output, answers)
+    [(field, value)] = answers.items()
+    message = pre_gen.problem(field, value)
+    assert message is not None
+    expected_line = {
+        "cookiecutter": message,
+        "copier": f"ValueError: Validation error for question '{field}': {message}",
+    }[engine]
+    assert expected_line in failure.value.stderr.splitlines()
+    assert list(output.iterdir()) == []
+
+
+HOSTILE = {
+    "project_name": "Ünïcödé \"Quoted\" 'Single' Back\\slash: Colon # Hash - Dash",
+    "description": "- leading dash: colon # hash \"double\" 'single' \\ {brace} [list] & <tag> ✓",
+    "author_name": 'O\'Brien "Bob" \\ Ünïcödé: #1',
+    "author_email": "o'brien+ml@example.com",
+    "dvc_remote_url": "~/dvc storage/ü: #x",
+    "package_index_url": "https://user:token@packages.example.com/simple?a=1&b=2",
+}
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def test_hostile_free_text_renders_alike_into_files_that_parse(
+    template: Path, tmp_path: Path
+) -> None:
+    files = assert_same_project(render_both(template, tmp_path, HOSTILE))
+    unparsable = []
+    for path, (content, _) in files.items():
+        suffix = Path(path).suffix
+        try:
+            if suffix == ".toml":
+                tomllib.loads(content.decode("utf-8"))
+            elif suffix in {".yml", ".yaml"}:
+                list(yaml.safe_load_all(content))
+            elif suffix == ".py":
+                ast.parse(content, filename=path)
+            elif suffix in {".json", ".ipynb"}:
+                json.loads(content)
+        except Exception as error:
+            unparsable.append(f"{path}: {error}")
+    assert unparsable == []
+    assert jinja_leftovers(files) == []
+    pyproject = tomllib.loads(files["pyproject.toml"][0].decode("utf-8"))
+    assert HOSTILE["description"] in _strings(pyproject), "the description survives escaping"
+    recorded = yaml.safe_load(files[".copier-answers.yml"][0])
+    assert {key: recorded[key] for key in HOSTILE} == HOSTILE
+
+
+def test_cookiecutter_takes_a_relative_template_path(template: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "--default-config"]
+    output = tmp_path / "relative"
+    relative_output = os.path.relpath(output, template.parent)
+    result = subprocess.run(
+        [*command, "--output-dir", relative_output, template.name],
+        cwd=template.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    project = output / "my-ml-project"
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_bytes())
+    assert recorded["_src_path"] == str(template), "copier update needs an absolute path"
+    copier = render("copier", template, tmp_path / "copier", {}, in_process=True)
+    assert assert_same_project({"cookiecutter": project, "copier": copier})
+
+
+def _git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
+    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_a_tagged_git_template_renders_alike_and_copier_updates_cleanly(
+    template: Path, tmp_path: Path
+) -> None:
+    repo = copy_template(tmp_path / "repo", source=template)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "template")
+    _git(repo, "tag", "v0.1.0")
+    projects = {engine: render(engine, repo, tmp_path / engine, {}) for engine in ENGINES}
+    cookiecutter, copier = (snapshot(projects[engine]) for engine in ENGINES)
+    assert differences(cookiecutter, copier) == []
+    recorded = yaml.safe_load(cookiecutter[".copier-answers.yml"][0])
+    assert (recorded["_commit"], recorded["_src_path"]) == ("v0.1.0", str(repo))
+
+    # The bridge: copier re-renders the recorded version of a cookiecutter-born project and
+    # finds nothing to change (any difference would be replayed as a user edit on every update).
+    project = projects["cookiecutter"]
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "-m", "generated")
+    settings = tmp_path / "copier-settings.yml"
+    settings.write_text("{}\n")
+    update = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", "--vcs-ref=:current:"],
+        cwd=project,
+        env={**os.environ, "COPIER_SETTINGS_PATH": str(settings)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert update.returncode == 0, update.stderr
+    assert _git(project, "status", "--porcelain") == ""
+
+
+def test_template_has_no_empty_directories(template: Path) -> None:
+    """Git drops empty directories: copier's clone of a git template would lack them."""
+    project = template / "{{cookiecutter.project_slug}}"
+    empty = [
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_dir() and not any(path.iterdir())
+    ]
+    assert empty == [], "add a .gitkeep to each"
+
+
+def test_copy_template_leaves_out_vcs_environments_and_caches(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    for path in (".git/HEAD", ".venv/bin/python", "a/__pycache__/m.pyc", "build/x", "a/build/y"):
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text("x")
+    copied = copy_template(tmp_path / "copy", source=source)
+    assert sorted(snapshot(copied)) == ["a/build/y"]
+
+
+def test_default_index_url_prefers_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIP_INDEX_URL", "https://pip.example.com/simple")
+    assert default_index_url() == "https://pip.example.com/simple"
+    monkeypatch.setenv("ML_TEMPLATE_INDEX_URL", "https://template.example.com/simple")
+    assert default_index_url() == "https://template.example.com/simple"

@@ -1,0 +1,1 @@
+"""Helpers for the template's own tests, demo and benchmark (not shipped to generated projects)."""

@@ -1,0 +1,88 @@
+"""The model interface, its scikit-learn implementation, and how models are saved.
+
+The rest of the pipeline only knows :class:`Classifier`: any class with these methods
+(a PyTorch wrapper, a gradient-boosting library, a rule set) can replace
+:class:`SklearnClassifier` without touching training, evaluation or prediction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import joblib
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from hydra.utils import instantiate
+from sklearn.base import ClassifierMixin
+from sklearn.pipeline import Pipeline
+
+from {{ cookiecutter.package_name }}.config import FeaturesConfig
+from {{ cookiecutter.package_name }}.features import build_features
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """What the pipeline needs of a model."""
+
+    @property
+    def classes(self) -> npt.NDArray[Any]:
+        """The labels, in the order of :meth:`predict_proba`'s columns."""
+        ...
+
+    def fit(self, features: pd.DataFrame, target: pd.Series) -> None: ...
+
+    def predict(self, features: pd.DataFrame) -> npt.NDArray[Any]: ...
+
+    def predict_proba(self, features: pd.DataFrame) -> npt.NDArray[np.float64]: ...
+
+
+class SklearnClassifier:
+    """Feature transformations and a scikit-learn estimator, fitted together."""
+
+    def __init__(self, estimator: ClassifierMixin, features: FeaturesConfig) -> None:
+        if not hasattr(estimator, "predict_proba"):
+            raise ValueError(
+                f"{type(estimator).__name__} has no predict_proba: "
+                "choose an estimator that gives class probabilities"
+            )
+        self.pipeline = Pipeline([("features", build_features(features)), ("model", estimator)])
+
+    @property
+    def classes(self) -> npt.NDArray[Any]:
+        return np.asarray(self.pipeline.classes_)
+
+    def fit(self, features: pd.DataFrame, target: pd.Series) -> None:
+        self.pipeline.fit(features, target)
+
+    def predict(self, features: pd.DataFrame) -> npt.NDArray[Any]:
+        return np.asarray(self.pipeline.predict(features))
+
+    def predict_proba(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
+        return np.asarray(self.pipeline.predict_proba(features), dtype=np.float64)
+
+
+def build_model(model: dict[str, Any], features: FeaturesConfig) -> SklearnClassifier:
+    """Instantiate the estimator named by ``model["_target_"]`` with the other keys as arguments."""
+    if "_target_" not in model:
+        raise ValueError(
+            "the model config needs a _target_ (a class name),"
+            " e.g. sklearn.linear_model.LogisticRegression"
+        )
+    estimator = instantiate(model)
+    return SklearnClassifier(estimator, features)
+
+
+def save_model(model: Classifier, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+
+
+def load_model(path: Path) -> Classifier:
+    if not path.is_file():
+        raise FileNotFoundError(f"no model at {path}: train one with `make pipeline`")
+    model = joblib.load(path)
+    if not isinstance(model, Classifier):
+        raise ValueError(f"{path} does not hold a Classifier")
+    return model

@@ -1,0 +1,62 @@
+"""Fixtures: the bundled sample data, and fast configurations writing to temporary folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import Config, PathsConfig, compose_config, to_config
+from {{ cookiecutter.package_name }}.data import ROW_ID
+from {{ cookiecutter.package_name }}.sample_data import TARGET, load_sample
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _run_from_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths in configs/ are relative to the project root, as for DVC."""
+    monkeypatch.chdir(PROJECT_ROOT)
+
+
+@pytest.fixture(scope="session")
+def sample_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled dataset as a raw CSV file, written the way `make data` writes it."""
+    path = tmp_path_factory.mktemp("raw") / "sample.csv"
+    load_sample().to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def smoke_config(raw_csv: Path, out: Path, *overrides: str) -> Config:
+    """The `smoke` experiment on ``raw_csv``, writing every output under ``out``."""
+    paths = {name: str(out / name) for name in PathsConfig.__dataclass_fields__}
+    return to_config(
+        compose_config(
+            [
+                "experiment=smoke",
+                f"data.raw_path={raw_csv}",
+                *(f"paths.{name}={value}" for name, value in paths.items()),
+                *overrides,
+            ]
+        )
+    )
+
+
+@pytest.fixture
+def config(sample_csv: Path, tmp_path: Path) -> Config:
+    return smoke_config(sample_csv, tmp_path)
+
+
+@pytest.fixture
+def toy_frame() -> pd.DataFrame:
+    """Twelve rows, two classes, a numeric and a categorical column: easy to reason about."""
+    frame = pd.DataFrame(
+        {
+            "size": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0],
+            "colour": ["red", "red", "blue", "red", "blue", "red"] * 2,
+            TARGET: ["small"] * 6 + ["large"] * 6,
+        }
+    )
+    frame.index.name = ROW_ID
+    return frame

@@ -1,0 +1,61 @@
+"""Smoke test: the real pipeline, end to end, on the fast `smoke` experiment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }} import pipeline
+from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.models import SklearnClassifier, load_model
+
+from .conftest import smoke_config
+
+
+def test_smoke_run_writes_every_output_with_sane_metrics(config: Config) -> None:
+    metrics = pipeline.run(config)
+    assert set(metrics) == {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc"}
+    assert metrics["accuracy"] > 0.8  # the sample data is easy; far less means a broken pipeline
+    assert json.loads(Path(config.paths.metrics).read_text()) == metrics
+    for path in vars(config.paths).values():
+        assert Path(path).is_file(), path
+    errors = pd.read_csv(config.paths.errors)
+    assert len(errors) <= config.evaluation.n_errors
+    assert (errors["actual"] != errors["predicted"]).all()
+
+
+def test_same_config_same_data_same_metrics(sample_csv: Path, tmp_path: Path) -> None:
+    first = pipeline.run(smoke_config(sample_csv, tmp_path / "first"))
+    second = pipeline.run(smoke_config(sample_csv, tmp_path / "second"))
+    assert first == second
+
+
+def test_command_line_takes_hydra_overrides(
+    sample_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = smoke_config(sample_csv, tmp_path)
+    overrides = [f"paths.{name}={value}" for name, value in vars(config.paths).items()]
+    pipeline.main(
+        [
+            "experiment=smoke",
+            f"data.raw_path={sample_csv}",
+            "model=random_forest",
+            "model.n_estimators=10",
+            *overrides,
+        ]
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(Path(config.paths.metrics).read_text())
+    model = load_model(Path(config.paths.model))
+    assert isinstance(model, SklearnClassifier)
+    assert type(model.pipeline[-1]).__name__ == "RandomForestClassifier"
+
+
+def test_a_missing_raw_file_fails_with_one_line(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"^error: raw data .* not found: run `make data`"):
+        pipeline.main(
+            ["experiment=smoke", f"data.raw_path={tmp_path / 'absent.csv'}", "paths=scratch"]
+        )
