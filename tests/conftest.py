@@ -62,3 +62,21 @@ def copier_env() -> SandboxedEnvironment:
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+
+
+@pytest.fixture(scope="session")
+def default_answers() -> dict[str, str]:
+    """Every answer of the default project: the contract of cookiecutter.json and copier.yml."""
+    return {
+        "project_name": "My ML Project",
+        "project_slug": "my-ml-project",
+        "package_name": "my_ml_project",
+        "description": "A machine learning project.",
+        "author_name": "Your Name",
+        "author_email": "you@example.com",
+        "python_version": "3.11",
+        "license": "MIT",
+        "dvc_remote_url": "~/dvc-storage/my-ml-project",
+        "ci": "github",
+        "package_index_url": "",
+    }

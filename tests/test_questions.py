@@ -26,19 +26,6 @@ QUESTIONS = [
     "package_index_url",
 ]
 
-DEFAULTS = {
-    "project_name": "My ML Project",
-    "project_slug": "my-ml-project",
-    "package_name": "my_ml_project",
-    "description": "A machine learning project.",
-    "author_name": "Your Name",
-    "author_email": "you@example.com",
-    "python_version": "3.11",
-    "license": "MIT",
-    "dvc_remote_url": "~/dvc-storage/my-ml-project",
-    "ci": "github",
-    "package_index_url": "",
-}
 
 SLUGS = [
     ("My ML Project", "my-ml-project"),
@@ -107,13 +94,14 @@ def test_defaults_render_alike_and_pass_validation(
     copier_yml: dict[str, Any],
     copier_env: SandboxedEnvironment,
     pre_gen: ModuleType,
+    default_answers: dict[str, str],
 ) -> None:
-    assert cookiecutter_answers(cookiecutter_json) == DEFAULTS
-    assert copier_answers(copier_yml, copier_env) == DEFAULTS
-    assert pre_gen.first_problem(DEFAULTS) is None
+    assert cookiecutter_answers(cookiecutter_json) == default_answers
+    assert copier_answers(copier_yml, copier_env) == default_answers
+    assert pre_gen.first_problem(default_answers) is None
     for name in QUESTIONS:
         validator = copier_env.from_string(copier_yml[name]["validator"])
-        assert validator.render(DEFAULTS).strip() == "", name
+        assert validator.render(default_answers).strip() == "", name
 
 
 @pytest.mark.parametrize(("name", "slug"), SLUGS)
@@ -151,13 +139,15 @@ def test_choices_agree(
 
 
 def test_hidden_cookiecutter_question_carries_every_answer(
-    copier_yml: dict[str, Any], copier_env: SandboxedEnvironment
+    copier_yml: dict[str, Any],
+    copier_env: SandboxedEnvironment,
+    default_answers: dict[str, str],
 ) -> None:
     hidden = copier_yml["cookiecutter"]
     assert hidden["type"] == "json"
     assert hidden["when"] is False
-    rendered = copier_env.from_string(hidden["default"]).render(DEFAULTS)
-    assert list(json.loads(rendered).items()) == list(DEFAULTS.items())
+    rendered = copier_env.from_string(hidden["default"]).render(default_answers)
+    assert list(json.loads(rendered).items()) == list(default_answers.items())
 
 
 def test_engine_settings(cookiecutter_json: dict[str, Any], copier_yml: dict[str, Any]) -> None:

@@ -41,19 +41,6 @@ LICENSE_FIRST_LINES = {
     "BSD-3-Clause": "BSD 3-Clause License",
 }
 
-DEFAULT_ANSWERS = {
-    "project_name": "My ML Project",
-    "project_slug": "my-ml-project",
-    "package_name": "my_ml_project",
-    "description": "A machine learning project.",
-    "author_name": "Your Name",
-    "author_email": "you@example.com",
-    "python_version": "3.11",
-    "license": "MIT",
-    "dvc_remote_url": "~/dvc-storage/my-ml-project",
-    "ci": "github",
-    "package_index_url": "",
-}
 
 # Rendered files whose presence the rest of the template relies on.
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
@@ -136,6 +123,7 @@ def test_every_combination_renders_alike(
     template: Path,
     tmp_path: Path,
     default_files: set[str],
+    default_answers: dict[str, str],
     python_version: str,
     license: str,
     ci: str,
@@ -154,7 +142,7 @@ def test_every_combination_renders_alike(
         assert path.format(package="my_ml_project") in files
     assert jinja_leftovers(files) == []
     recorded = yaml.safe_load(files[".copier-answers.yml"][0])
-    assert recorded == {"_src_path": str(template), **DEFAULT_ANSWERS, **answers}
+    assert recorded == {"_src_path": str(template), **default_answers, **answers}
     if license in LICENSE_FIRST_LINES:
         text = files["LICENSE"][0].decode("utf-8")
         assert text.lstrip().startswith(LICENSE_FIRST_LINES[license])
