@@ -52,8 +52,11 @@ def default_project(
     template: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
 ) -> Path:
     """The default project, installed and committed, as right after `make install`."""
+    # Rendered inside another git repository, as `make demo` does: the project gets its own.
+    parent = tmp_path_factory.mktemp("default")
+    run(["git", "init", "--quiet"], parent, env)
     answers = {"package_index_url": default_index_url()}
-    project = render("cookiecutter", template, tmp_path_factory.mktemp("default"), answers)
+    project = render("cookiecutter", template, parent, answers)
     run(["make", "install"], project, env)
     commit_all(project, env, "Start from the ML template")
     return project
@@ -63,6 +66,8 @@ def test_first_run_is_green_format_clean_and_reproducible(
     default_project: Path, env: dict[str, str]
 ) -> None:
     project = default_project
+    toplevel = run(["git", "rev-parse", "--show-toplevel"], project, env).stdout.strip()
+    assert Path(toplevel) == project.resolve()
     assert (project / "data/raw/breast_cancer.csv").is_file()  # make install exported the sample
     assert porcelain(project, env) == set()  # ...and it matches the committed .dvc file
 
