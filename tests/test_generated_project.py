@@ -132,6 +132,34 @@ def test_a_clone_pulls_data_and_models_from_the_default_remote(
     assert porcelain(clone, env) == set()
 
 
+def test_own_data_as_the_readme_says_runs_and_keeps_tests_green(
+    default_project: Path, env: dict[str, str]
+) -> None:
+    """README "Use your own data": a CSV in data/raw/, `dvc add`, a data config naming it."""
+    project = default_project
+    make_iris = (
+        "from sklearn.datasets import load_iris; b = load_iris(as_frame=True); f = b.frame;"
+        "f['species'] = f.pop('target').map(dict(enumerate(b.target_names)));"
+        "f.to_csv('data/raw/my_data.csv', index=False)"
+    )
+    run(["poetry", "run", "python", "-c", make_iris], project, env)
+    run(["poetry", "run", "dvc", "add", "data/raw/my_data.csv"], project, env)
+    sample_config = (project / "configs/data/breast_cancer.yaml").read_text()
+    (project / "configs/data/my_data.yaml").write_text(
+        sample_config.replace("data/raw/breast_cancer.csv", "data/raw/my_data.csv").replace(
+            "target: diagnosis", "target: species"
+        )
+    )
+    config = project / "configs/config.yaml"
+    config.write_text(config.read_text().replace("- data: breast_cancer", "- data: my_data"))
+
+    run(["make", "pipeline"], project, env)
+    errors = (project / "reports/errors.csv").read_text()
+    assert "species" not in errors.splitlines()[0]  # the target is not among the inputs
+    assert {"setosa", "versicolor", "virginica"} & set(errors.replace(",", " ").split())
+    run(["make", "test"], project, env)  # the tests still run on the bundled sample
+
+
 def test_hostile_answers_install_and_pass_their_own_checks(
     template: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:

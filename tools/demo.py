@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from tools.project import CommandFailed, commit_all, project_env, run
@@ -31,19 +32,16 @@ def main() -> int:
     print(f"Rendered {project.relative_to(TEMPLATE_ROOT)} with copier (default answers)")
     # The demo's DVC remote goes to a scratch HOME inside build/, not the real one.
     env = project_env(home=DEMO_ROOT / "home")
-    steps = [
-        ("make install", ["make", "install"]),
-        ("git commit", None),
-        ("make pipeline", ["make", "pipeline"]),
-        ("make test", ["make", "test"]),
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("make install", lambda: run(["make", "install"], project, env)),
+        ("git commit", lambda: commit_all(project, env, "Start from the ML template")),
+        ("make pipeline", lambda: run(["make", "pipeline"], project, env)),
+        ("make test", lambda: run(["make", "test"], project, env)),
     ]
     try:
-        for label, command in steps:
+        for label, step in steps:
             print(f"Running {label} ...", flush=True)
-            if command is None:
-                commit_all(project, env, "Start from the ML template")
-            else:
-                run(command, project, env)
+            step()
     except CommandFailed as error:
         print(error, file=sys.stderr)
         return 1

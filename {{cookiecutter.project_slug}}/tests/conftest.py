@@ -28,6 +28,12 @@ def sample_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def on_sample(raw_csv: Path) -> list[str]:
+    """Overrides that point the configured dataset at the bundled sample: the tests run on it
+    whatever data the project uses, so they need no download and no DVC remote."""
+    return [f"data.raw_path={raw_csv}", f"data.target={TARGET}"]
+
+
 def smoke_config(raw_csv: Path, out: Path, *overrides: str) -> Config:
     """The `smoke` experiment on ``raw_csv``, writing every output under ``out``."""
     paths = {name: str(out / name) for name in PathsConfig.__dataclass_fields__}
@@ -35,7 +41,7 @@ def smoke_config(raw_csv: Path, out: Path, *overrides: str) -> Config:
         compose_config(
             [
                 "experiment=smoke",
-                f"data.raw_path={raw_csv}",
+                *on_sample(raw_csv),
                 *(f"paths.{name}={value}" for name, value in paths.items()),
                 *overrides,
             ]

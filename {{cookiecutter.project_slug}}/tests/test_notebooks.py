@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from .conftest import on_sample
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
@@ -33,7 +35,7 @@ def test_notebook_runs_top_to_bottom(notebook: Path, sample_csv: Path) -> None:
             continue
         exec(compile("".join(cell["source"]), str(notebook), "exec"), namespace)
         if "parameters" in cell["metadata"].get("tags", []):
-            namespace["overrides"] = [*namespace["overrides"], f"data.raw_path={sample_csv}"]
+            namespace["overrides"] = [*namespace["overrides"], *on_sample(sample_csv)]
 
 
 def test_there_is_an_example_notebook() -> None:

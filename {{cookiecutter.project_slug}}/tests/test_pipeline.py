@@ -12,7 +12,7 @@ from {{ cookiecutter.package_name }} import pipeline
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.models import SklearnClassifier, load_model
 
-from .conftest import smoke_config
+from .conftest import on_sample, smoke_config
 
 
 def test_smoke_run_writes_every_output_with_sane_metrics(config: Config) -> None:
@@ -41,7 +41,7 @@ def test_command_line_takes_hydra_overrides(
     pipeline.main(
         [
             "experiment=smoke",
-            f"data.raw_path={sample_csv}",
+            *on_sample(sample_csv),
             "model=random_forest",
             "model.n_estimators=10",
             *overrides,

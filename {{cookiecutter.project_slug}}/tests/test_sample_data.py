@@ -20,8 +20,11 @@ def test_the_sample_is_the_breast_cancer_data() -> None:
 
 def test_export_matches_the_version_dvc_tracks(tmp_path: Path) -> None:
     """`make data` exports the sample; it must be byte for byte what the .dvc file records."""
+    dvc_file = PROJECT_ROOT / "data/raw/breast_cancer.csv.dvc"
+    if not dvc_file.is_file():
+        pytest.skip("the project no longer tracks the bundled sample")
     main([str(tmp_path / "sample.csv")])
-    tracked = yaml.safe_load((PROJECT_ROOT / "data/raw/breast_cancer.csv.dvc").read_text())
+    tracked = yaml.safe_load(dvc_file.read_text())
     exported = hashlib.md5((tmp_path / "sample.csv").read_bytes()).hexdigest()
     assert exported == tracked["outs"][0]["md5"]
 
