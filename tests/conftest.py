@@ -78,5 +78,6 @@ def default_answers() -> dict[str, str]:
         "license": "MIT",
         "dvc_remote_url": "~/dvc-storage/my-ml-project",
         "ci": "github",
+        "serving": "fastapi",
         "package_index_url": "",
     }

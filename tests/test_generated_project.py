@@ -3,15 +3,23 @@
 Two representative projects are installed (installing takes about a minute each):
 - the default answers, rendered by cookiecutter: the whole first-run promise, experiments,
   and a second clone that gets data and models back with `dvc pull`;
-- non-default answers with hostile free text, rendered by copier: Apache-2.0, no CI.
+- non-default answers with hostile free text, rendered by copier: Apache-2.0, no CI, no serving.
 Python 3.12 and 3.13 projects are rendered and compared by test_render.py but not installed:
 this machine has Python 3.11 only.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import signal
+import socket
+import subprocess
+import time
 import tomllib
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -94,6 +102,83 @@ def test_make_smoke_writes_only_to_build(default_project: Path, env: dict[str, s
     assert porcelain(default_project, env) == set()  # build/ is ignored, tracked outputs untouched
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> dict[str, object]:
+    """GET `url` until the server answers (a bounded number of tries), and return its JSON."""
+    for _ in range(600):
+        if server.poll() is not None:
+            pytest.fail(f"make serve exited {server.returncode}:\n{log.read_text()[-6000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                answer: dict[str, object] = json.load(response)
+                return answer
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    pytest.fail(f"make serve did not answer at {url}:\n{log.read_text()[-6000:]}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop `make serve` and everything it started (its own process group)."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def test_make_serve_answers_like_the_predict_command(
+    default_project: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    project = default_project
+    if not (project / "models/model.joblib").is_file():  # when this test runs on its own
+        run(["make", "pipeline"], project, env)
+    with (project / "data/raw/breast_cancer.csv").open(newline="") as raw:
+        row = next(csv.DictReader(raw))
+    del row["diagnosis"]
+    (tmp_path / "row.csv").write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    command = ["python", "-m", "my_ml_project.predict", str(tmp_path / "row.csv")]
+    run(["poetry", "run", *command, str(tmp_path / "out.csv")], project, env)
+    with (tmp_path / "out.csv").open(newline="") as out:
+        expected = next(csv.DictReader(out))
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            ["make", "serve", f"PORT={port}"],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
+        assert health["model_loaded"] is True
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/predict",
+            data=json.dumps({"instances": [{k: float(v) for k, v in row.items()}]}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            [prediction] = json.load(response)["predictions"]
+    finally:
+        stop(server)
+    assert prediction["predicted"] == expected["predicted"]
+    for label, probability in prediction["probabilities"].items():
+        assert probability == pytest.approx(float(expected[f"probability_{label}"]))
+    assert porcelain(project, env) == set()
+
+
 def test_exp_run_with_an_override_is_a_new_comparable_experiment(
     default_project: Path, env: dict[str, str]
 ) -> None:
@@ -171,10 +256,13 @@ def test_hostile_answers_install_and_pass_their_own_checks(
         "author_name": "Zoë O'Brien \\ Jr.",
         "license": "Apache-2.0",
         "ci": "none",
+        "serving": "none",
         "dvc_remote_url": str(tmp_path / "remote"),
         "package_index_url": default_index_url(),
     }
     project = render("copier", template, tmp_path, answers)
+    assert not (project / "Dockerfile").exists()
+    assert not (project / "src/hostile_project/serving.py").exists()
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert metadata["description"] == answers["description"]
     assert metadata["authors"][0]["name"] == answers["author_name"]

@@ -23,6 +23,7 @@ QUESTIONS = [
     "license",
     "dvc_remote_url",
     "ci",
+    "serving",
     "package_index_url",
 ]
 

@@ -34,6 +34,7 @@ from tools.render import (
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 CIS = ("github", "none")
+SERVINGS = ("fastapi", "none")
 INDEX_URLS = ("", "https://packages.example.com/simple")
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -41,6 +42,14 @@ LICENSE_FIRST_LINES = {
     "BSD-3-Clause": "BSD 3-Clause License",
 }
 
+
+# What serving=fastapi adds to the project.
+SERVING_FILES = {
+    "Dockerfile",
+    ".dockerignore",
+    "src/my_ml_project/serving.py",
+    "tests/test_serving.py",
+}
 
 # Rendered files whose presence the rest of the template relies on.
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
@@ -103,21 +112,24 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     files = set(snapshot(render("cookiecutter", template, parent, {}, in_process=True)))
     assert "LICENSE" in files, "the default license is MIT"
     assert ".github/workflows/ci.yml" in files, "the default CI is GitHub Actions"
+    assert files >= SERVING_FILES, "the default serving is FastAPI"
     return files
 
 
-def expected_files(default_files: set[str], license: str, ci: str) -> set[str]:
+def expected_files(default_files: set[str], license: str, ci: str, serving: str) -> set[str]:
     files = set(default_files)
     if license == "Proprietary":
         files.discard("LICENSE")
     if ci == "none":
         files = {path for path in files if not path.startswith(".github/")}
+    if serving == "none":
+        files -= SERVING_FILES
     return files
 
 
 @pytest.mark.parametrize(
-    ("python_version", "license", "ci", "index_url"),
-    list(itertools.product(PYTHON_VERSIONS, LICENSES, CIS, INDEX_URLS)),
+    ("python_version", "license", "ci", "serving", "index_url"),
+    list(itertools.product(PYTHON_VERSIONS, LICENSES, CIS, SERVINGS, INDEX_URLS)),
 )
 def test_every_combination_renders_alike(
     template: Path,
@@ -127,17 +139,19 @@ def test_every_combination_renders_alike(
     python_version: str,
     license: str,
     ci: str,
+    serving: str,
     index_url: str,
 ) -> None:
     answers = {
         "python_version": python_version,
         "license": license,
         "ci": ci,
+        "serving": serving,
         "package_index_url": index_url,
     }
     files = assert_same_project(render_both(template, tmp_path, answers, in_process=True))
 
-    assert set(files) == expected_files(default_files, license, ci)
+    assert set(files) == expected_files(default_files, license, ci, serving)
     for path in MUST_EXIST:
         assert path.format(package="my_ml_project") in files
     assert jinja_leftovers(files) == []
@@ -157,6 +171,7 @@ INVALID = [
     {"python_version": "3.9"},
     {"license": "GPL"},
     {"ci": "gitlab"},
+    {"serving": "flask"},
     {"package_index_url": "ftp://example.com/simple"},
     {"description": "two\nlines"},
 ]

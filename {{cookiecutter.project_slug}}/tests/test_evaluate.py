@@ -12,6 +12,7 @@ import pytest
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data import Dataset
 from {{ cookiecutter.package_name }}.evaluate import compute_metrics, evaluate, worst_mispredictions, write_reports
+from {{ cookiecutter.package_name }}.models import ColumnKind
 
 
 class FixedModel:
@@ -23,6 +24,10 @@ class FixedModel:
     @property
     def classes(self) -> npt.NDArray[Any]:
         return np.array(["no", "yes"])
+
+    @property
+    def input_columns(self) -> dict[str, ColumnKind]:
+        return {"x": "number"}
 
     def fit(self, features: pd.DataFrame, target: pd.Series) -> None:
         raise NotImplementedError

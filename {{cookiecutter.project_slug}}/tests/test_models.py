@@ -40,6 +40,10 @@ def test_predictions_have_one_probability_column_per_class(toy_frame: pd.DataFra
     assert list(model.predict(features)) == list(model.classes[probabilities.argmax(axis=1)])
 
 
+def test_input_columns_are_the_training_columns_with_their_kind(toy_frame: pd.DataFrame) -> None:
+    assert fitted(toy_frame).input_columns == {"size": "number", "colour": "text"}
+
+
 def test_a_separable_problem_is_learned(toy_frame: pd.DataFrame) -> None:
     model = fitted(toy_frame)
     assert list(model.predict(toy_frame.drop(columns=[TARGET]))) == list(toy_frame[TARGET])

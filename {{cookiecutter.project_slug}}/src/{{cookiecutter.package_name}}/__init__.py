@@ -9,6 +9,9 @@ The pipeline is explicit and made of small modules, one per stage:
 * :mod:`.evaluate` scores it and collects the worst mispredictions (stage ``evaluate``),
 * :mod:`.predict` applies a trained model to new data,
 * :mod:`.pipeline` runs every stage in order.
+{%- if cookiecutter.serving == 'fastapi' %}
+* :mod:`.serving` serves a trained model over HTTP (``make serve``).
+{%- endif %}
 """
 
 __version__ = "0.1.0"

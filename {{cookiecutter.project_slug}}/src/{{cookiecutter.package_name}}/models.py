@@ -8,7 +8,7 @@ The rest of the pipeline only knows :class:`Classifier`: any class with these me
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import joblib
 import numpy as np
@@ -21,6 +21,8 @@ from sklearn.pipeline import Pipeline
 from {{ cookiecutter.package_name }}.config import FeaturesConfig
 from {{ cookiecutter.package_name }}.features import build_features
 
+ColumnKind = Literal["number", "text"]
+
 
 @runtime_checkable
 class Classifier(Protocol):
@@ -29,6 +31,11 @@ class Classifier(Protocol):
     @property
     def classes(self) -> npt.NDArray[Any]:
         """The labels, in the order of :meth:`predict_proba`'s columns."""
+        ...
+
+    @property
+    def input_columns(self) -> dict[str, ColumnKind]:
+        """The feature columns the fitted model reads, in order, and what each one holds."""
         ...
 
     def fit(self, features: pd.DataFrame, target: pd.Series) -> None: ...
@@ -52,6 +59,18 @@ class SklearnClassifier:
     @property
     def classes(self) -> npt.NDArray[Any]:
         return np.asarray(self.pipeline.classes_)
+
+    @property
+    def input_columns(self) -> dict[str, ColumnKind]:
+        # The fitted feature step knows which columns it scaled as numbers.
+        numeric: set[str] = set()
+        for name, _, columns in self.pipeline.named_steps["features"].transformers_:
+            if name == "numeric":
+                numeric = {str(column) for column in columns}
+        return {
+            str(column): "number" if str(column) in numeric else "text"
+            for column in self.pipeline.feature_names_in_
+        }
 
     def fit(self, features: pd.DataFrame, target: pd.Series) -> None:
         self.pipeline.fit(features, target)
