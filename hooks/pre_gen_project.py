@@ -32,7 +32,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
     "ci": ("github", "none"),
+    "experiment_tracker": ("mlflow", "none"),
     "serving": ("fastapi", "none"),
+    "onnx_export": ("yes", "no"),
 }
 
 _TEXT = "use one line of text without control characters or Jinja delimiters"
@@ -83,7 +85,9 @@ RULES: dict[str, tuple[Callable[[str], bool], str]] = {
         "use a directory or remote URL on one line" + _example("~/dvc-storage/my-ml-project"),
     ),
     "ci": _choice("ci"),
+    "experiment_tracker": _choice("experiment_tracker"),
     "serving": _choice("serving"),
+    "onnx_export": _choice("onnx_export"),
     "package_index_url": (
         lambda value: not value or (_URL.fullmatch(value) is not None and _one_line(value)),
         "leave it empty or use an http(s) URL" + _example("https://example.com/simple"),

@@ -78,6 +78,8 @@ def default_answers() -> dict[str, str]:
         "license": "MIT",
         "dvc_remote_url": "~/dvc-storage/my-ml-project",
         "ci": "github",
+        "experiment_tracker": "mlflow",
         "serving": "fastapi",
+        "onnx_export": "yes",
         "package_index_url": "",
     }

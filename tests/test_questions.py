@@ -23,7 +23,9 @@ QUESTIONS = [
     "license",
     "dvc_remote_url",
     "ci",
+    "experiment_tracker",
     "serving",
+    "onnx_export",
     "package_index_url",
 ]
 

@@ -34,8 +34,41 @@ from tools.render import (
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 CIS = ("github", "none")
+TRACKERS = ("mlflow", "none")
 SERVINGS = ("fastapi", "none")
+ONNX_EXPORTS = ("yes", "no")
 INDEX_URLS = ("", "https://packages.example.com/simple")
+OPTIONS = {
+    "python_version": PYTHON_VERSIONS,
+    "license": LICENSES,
+    "ci": CIS,
+    "experiment_tracker": TRACKERS,
+    "serving": SERVINGS,
+    "onnx_export": ONNX_EXPORTS,
+    "package_index_url": INDEX_URLS,
+}
+# The render matrix: every combination of the options that add or remove files (ci, tracker,
+# serving, ONNX), and every pair of values of any two options (a covering array: 16 rows instead
+# of the 384 of the full product). test_the_matrix_covers_every_pair keeps it so.
+_, _MIRROR = INDEX_URLS
+MATRIX = [
+    ("3.13", "BSD-3-Clause", "github", "mlflow", "fastapi", "yes", _MIRROR),
+    ("3.11", "MIT", "github", "mlflow", "fastapi", "no", _MIRROR),
+    ("3.11", "BSD-3-Clause", "github", "mlflow", "none", "yes", ""),
+    ("3.12", "BSD-3-Clause", "github", "mlflow", "none", "no", _MIRROR),
+    ("3.12", "MIT", "github", "none", "fastapi", "yes", ""),
+    ("3.12", "Apache-2.0", "github", "none", "fastapi", "no", ""),
+    ("3.12", "Proprietary", "github", "none", "none", "yes", ""),
+    ("3.12", "BSD-3-Clause", "github", "none", "none", "no", _MIRROR),
+    ("3.12", "Apache-2.0", "none", "mlflow", "fastapi", "yes", _MIRROR),
+    ("3.12", "BSD-3-Clause", "none", "mlflow", "fastapi", "no", _MIRROR),
+    ("3.13", "MIT", "none", "mlflow", "none", "yes", ""),
+    ("3.11", "Proprietary", "none", "mlflow", "none", "no", _MIRROR),
+    ("3.13", "Proprietary", "none", "none", "fastapi", "yes", _MIRROR),
+    ("3.13", "Apache-2.0", "none", "none", "fastapi", "no", _MIRROR),
+    ("3.11", "Apache-2.0", "none", "none", "none", "yes", ""),
+    ("3.12", "Proprietary", "none", "none", "none", "no", ""),
+]
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
     "Apache-2.0": "Apache License",
@@ -116,8 +149,9 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     return files
 
 
-def expected_files(default_files: set[str], license: str, ci: str, serving: str) -> set[str]:
+def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]:
     files = set(default_files)
+    license, ci, serving = answers["license"], answers["ci"], answers["serving"]
     if license == "Proprietary":
         files.discard("LICENSE")
     if ci == "none":
@@ -127,39 +161,39 @@ def expected_files(default_files: set[str], license: str, ci: str, serving: str)
     return files
 
 
-@pytest.mark.parametrize(
-    ("python_version", "license", "ci", "serving", "index_url"),
-    list(itertools.product(PYTHON_VERSIONS, LICENSES, CIS, SERVINGS, INDEX_URLS)),
-)
+def test_the_matrix_covers_every_pair_and_every_file_switch() -> None:
+    names = list(OPTIONS)
+    for first, second in itertools.combinations(range(len(names)), 2):
+        pairs = {(row[first], row[second]) for row in MATRIX}
+        wanted = set(itertools.product(OPTIONS[names[first]], OPTIONS[names[second]]))
+        assert pairs == wanted, f"{names[first]} x {names[second]}: add rows for {wanted - pairs}"
+    switches = [
+        names.index(name) for name in ("ci", "experiment_tracker", "serving", "onnx_export")
+    ]
+    combinations = {tuple(row[index] for index in switches) for row in MATRIX}
+    assert len(combinations) == 2 ** len(switches)
+
+
+@pytest.mark.parametrize("row", MATRIX, ids="-".join)
 def test_every_combination_renders_alike(
     template: Path,
     tmp_path: Path,
     default_files: set[str],
     default_answers: dict[str, str],
-    python_version: str,
-    license: str,
-    ci: str,
-    serving: str,
-    index_url: str,
+    row: tuple[str, ...],
 ) -> None:
-    answers = {
-        "python_version": python_version,
-        "license": license,
-        "ci": ci,
-        "serving": serving,
-        "package_index_url": index_url,
-    }
+    answers = dict(zip(OPTIONS, row, strict=True))
     files = assert_same_project(render_both(template, tmp_path, answers, in_process=True))
 
-    assert set(files) == expected_files(default_files, license, ci, serving)
+    assert set(files) == expected_files(default_files, answers)
     for path in MUST_EXIST:
         assert path.format(package="my_ml_project") in files
     assert jinja_leftovers(files) == []
     recorded = yaml.safe_load(files[".copier-answers.yml"][0])
     assert recorded == {"_src_path": str(template), **default_answers, **answers}
-    if license in LICENSE_FIRST_LINES:
+    if answers["license"] in LICENSE_FIRST_LINES:
         text = files["LICENSE"][0].decode("utf-8")
-        assert text.lstrip().startswith(LICENSE_FIRST_LINES[license])
+        assert text.lstrip().startswith(LICENSE_FIRST_LINES[answers["license"]])
         assert "Copyright (c) Your Name" in text or "Copyright Your Name" in text
 
 
@@ -171,7 +205,9 @@ INVALID = [
     {"python_version": "3.9"},
     {"license": "GPL"},
     {"ci": "gitlab"},
+    {"experiment_tracker": "wandb"},
     {"serving": "flask"},
+    {"onnx_export": "true"},
     {"package_index_url": "ftp://example.com/simple"},
     {"description": "two\nlines"},
 ]
