@@ -3,7 +3,8 @@
 Two representative projects are installed (installing takes about a minute each):
 - the default answers, rendered by cookiecutter: the whole first-run promise, experiments,
   and a second clone that gets data and models back with `dvc pull`;
-- non-default answers with hostile free text, rendered by copier: Apache-2.0, no CI, no serving.
+- non-default answers with hostile free text, rendered by copier: Apache-2.0, no CI, no
+  experiment tracker, no serving.
 Python 3.12 and 3.13 projects are rendered and compared by test_render.py but not installed:
 this machine has Python 3.11 only.
 """
@@ -11,6 +12,7 @@ this machine has Python 3.11 only.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import signal
@@ -109,9 +111,11 @@ def free_port() -> int:
         return port
 
 
-def wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> dict[str, object]:
+def wait_until_serving(
+    url: str, server: subprocess.Popen[bytes], log: Path, tries: int = 600
+) -> dict[str, object]:
     """GET `url` until the server answers (a bounded number of tries), and return its JSON."""
-    for _ in range(600):
+    for _ in range(tries):
         if server.poll() is not None:
             pytest.fail(f"make serve exited {server.returncode}:\n{log.read_text()[-6000:]}")
         try:
@@ -177,6 +181,81 @@ def test_make_serve_answers_like_the_predict_command(
     for label, probability in prediction["probabilities"].items():
         assert probability == pytest.approx(float(expected[f"probability_{label}"]))
     assert porcelain(project, env) == set()
+
+
+def poetry_python(project: Path, env: dict[str, str], code: str) -> str:
+    return run(["poetry", "run", "python", "-c", code], project, env).stdout
+
+
+# Reads the MLflow run named in models/run.json from the project's local store.
+READ_RUN = """
+import json, mlflow
+mlflow.set_tracking_uri("sqlite:///mlruns/mlflow.db")
+run = mlflow.get_run(json.load(open("models/run.json"))["run_id"])
+print(json.dumps({"metrics": run.data.metrics, "params": run.data.params, "tags": run.data.tags}))
+"""
+
+
+def test_pipeline_runs_are_tracked_and_make_ui_shows_them(
+    default_project: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    project = default_project
+    if not (project / "models/run.json").is_file():  # when this test runs on its own
+        run(["make", "pipeline"], project, env)
+    recorded = json.loads(poetry_python(project, env, READ_RUN))
+    metrics = json.loads((project / "reports/metrics.json").read_text())
+    assert recorded["metrics"] == pytest.approx(metrics)
+    assert recorded["params"]["model.C"] == "1.0"
+    assert recorded["params"]["model._target_"] == "sklearn.linear_model.LogisticRegression"
+    commits = run(["git", "log", "--format=%H"], project, env).stdout.split()
+    assert recorded["tags"]["git.commit"] in commits
+    raw = hashlib.sha256((project / "data/raw/breast_cancer.csv").read_bytes()).hexdigest()
+    assert recorded["tags"]["data.raw_sha256"] == raw
+    run_id = json.loads((project / "models/run.json").read_text())["run_id"]
+
+    port = free_port()
+    log = tmp_path / "ui.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            ["make", "ui", f"UI_PORT={port}"],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        shown = wait_until_serving(
+            f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/get?run_id={run_id}",
+            server,
+            log,
+            tries=3000,  # the first `make ui` installs the UI server before starting it
+        )
+    finally:
+        stop(server)
+    assert shown["run"]["info"]["run_id"] == run_id  # type: ignore[index]
+    assert porcelain(project, env) == set()  # mlruns/ is ignored
+
+
+def test_make_notebook_executes_the_example_with_parameters(
+    default_project: Path, env: dict[str, str]
+) -> None:
+    project = default_project
+    run(["make", "notebook", "ARGS=-p n_errors 3"], project, env)
+    executed = json.loads(
+        (project / "reports/notebooks/1.0-tpl-explore-errors.ipynb").read_text(encoding="utf-8")
+    )
+    code = [cell for cell in executed["cells"] if cell["cell_type"] == "code"]
+    injected = [cell for cell in code if "injected-parameters" in cell["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "n_errors = 3" in "".join(injected[0]["source"])
+    outputs = [output for cell in code for output in cell.get("outputs", [])]
+    assert outputs and not [output for output in outputs if output["output_type"] == "error"]
+    errors_table = "".join(code[-1]["outputs"][-1]["data"]["text/html"])
+    assert 0 < errors_table.split("<tbody>")[1].count("<tr") <= 3  # n_errors rows at most
+    assert porcelain(project, env) == set()  # executed copies are not committed
+    committed = json.loads((project / "notebooks/1.0-tpl-explore-errors.ipynb").read_text())
+    assert not any(cell.get("outputs") for cell in committed["cells"])
 
 
 def test_exp_run_with_an_override_is_a_new_comparable_experiment(
@@ -256,6 +335,7 @@ def test_hostile_answers_install_and_pass_their_own_checks(
         "author_name": "Zoë O'Brien \\ Jr.",
         "license": "Apache-2.0",
         "ci": "none",
+        "experiment_tracker": "none",
         "serving": "none",
         "dvc_remote_url": str(tmp_path / "remote"),
         "package_index_url": default_index_url(),
@@ -263,6 +343,8 @@ def test_hostile_answers_install_and_pass_their_own_checks(
     project = render("copier", template, tmp_path, answers)
     assert not (project / "Dockerfile").exists()
     assert not (project / "src/hostile_project/serving.py").exists()
+    assert not (project / "src/hostile_project/tracking.py").exists()
+    assert "mlflow" not in (project / "pyproject.toml").read_text(encoding="utf-8")
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert metadata["description"] == answers["description"]
     assert metadata["authors"][0]["name"] == answers["author_name"]
@@ -271,3 +353,5 @@ def test_hostile_answers_install_and_pass_their_own_checks(
     run(["make", "lint"], project, env)
     run(["make", "test"], project, env)
     run(["make", "pipeline"], project, env)
+    assert not (project / "mlruns").exists()
+    assert "run_info" not in (project / "params.yaml").read_text(encoding="utf-8")

@@ -84,6 +84,9 @@ SERVING_FILES = {
     "tests/test_serving.py",
 }
 
+# What experiment_tracker=mlflow adds to the project.
+TRACKER_FILES = {"src/my_ml_project/tracking.py", "tests/test_tracking.py"}
+
 # Rendered files whose presence the rest of the template relies on.
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
 
@@ -146,6 +149,7 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     assert "LICENSE" in files, "the default license is MIT"
     assert ".github/workflows/ci.yml" in files, "the default CI is GitHub Actions"
     assert files >= SERVING_FILES, "the default serving is FastAPI"
+    assert files >= TRACKER_FILES, "the default tracker is MLflow"
     return files
 
 
@@ -158,6 +162,8 @@ def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]
         files = {path for path in files if not path.startswith(".github/")}
     if serving == "none":
         files -= SERVING_FILES
+    if answers["experiment_tracker"] == "none":
+        files -= TRACKER_FILES
     return files
 
 

@@ -18,6 +18,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def _run_from_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Paths in configs/ are relative to the project root, as for DVC."""
     monkeypatch.chdir(PROJECT_ROOT)
+{%- if cookiecutter.experiment_tracker == 'mlflow' %}
+
+
+@pytest.fixture(scope="session")
+def tracking_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One scratch MLflow store for the whole session (creating one takes a few seconds)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlruns') / 'mlflow.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _track_to_scratch(monkeypatch: pytest.MonkeyPatch, tracking_store: str) -> None:
+    """Tests record their runs in a scratch store, never in mlruns/ or a team server."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_store)
+{%- endif %}
 
 
 @pytest.fixture(scope="session")

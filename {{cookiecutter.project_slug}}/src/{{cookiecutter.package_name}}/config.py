@@ -63,8 +63,19 @@ class PathsConfig:
     errors: str = MISSING
     confusion: str = MISSING
     roc: str = MISSING
+{%- if cookiecutter.experiment_tracker == 'mlflow' %}
+    run_info: str = MISSING
+{%- endif %}
 
 
+{% if cookiecutter.experiment_tracker == 'mlflow' -%}
+@dataclass
+class TrackingConfig:
+    uri: str = MISSING
+    experiment: str = MISSING
+
+
+{% endif -%}
 @dataclass
 class Config:
     seed: int = MISSING
@@ -74,6 +85,9 @@ class Config:
     model: dict[str, Any] = field(default_factory=dict)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
+{%- if cookiecutter.experiment_tracker == 'mlflow' %}
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+{%- endif %}
 
 
 def compose_config(overrides: Sequence[str] = (), config_dir: Path = CONFIG_DIR) -> DictConfig:

@@ -27,6 +27,9 @@ from sklearn.preprocessing import label_binarize
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 from {{ cookiecutter.package_name }}.data import Dataset, load_dataset
 from {{ cookiecutter.package_name }}.models import Classifier, load_model
+{%- if cookiecutter.experiment_tracker == 'mlflow' %}
+from {{ cookiecutter.package_name }}.tracking import log_evaluation
+{%- endif %}
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,11 @@ def run(config: Config) -> Evaluation:
     evaluation = evaluate(model, test_set)
     write_reports(evaluation, test_set, config)
     log.info("evaluate: %s", json.dumps(evaluation.metrics))
+{%- if cookiecutter.experiment_tracker == 'mlflow' %}
+    paths = config.paths
+    reports = [Path(path) for path in (paths.metrics, paths.errors, paths.confusion, paths.roc)]
+    log_evaluation(config, evaluation.metrics, reports)
+{%- endif %}
     return evaluation
 
 
