@@ -70,16 +70,32 @@ def source_path(template: str, repo_dir: str, template_dir: str) -> str:
     return "git+" + origin
 
 
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def template_commit(template_dir: str) -> str | None:
-    """`_commit` as copier records it: `git describe --tags --always` of a git template."""
+    """`_commit` as copier records it: `git describe --tags --always` of a git template.
+
+    Says in one line when the project will not update cleanly: a template that is not a git
+    checkout (no version to record), one with uncommitted changes, or one between releases.
+    """
     if not is_git_root(template_dir):
+        _warn(
+            f"the template is not a git checkout, so {ANSWERS_FILE} records no version and"
+            " `copier update` cannot update this project; render from a git clone of a release"
+        )
         return None
     commit = _git(template_dir, "describe", "--tags", "--always")
     if commit and _git(template_dir, "status", "--porcelain"):
-        print(
-            f"warning: the template has uncommitted changes; {ANSWERS_FILE} records {commit},"
-            " which does not contain them, so `copier update` will see them as your edits",
-            file=sys.stderr,
+        _warn(
+            f"the template has uncommitted changes; {ANSWERS_FILE} records {commit},"
+            " which does not contain them, so `copier update` will see them as your edits"
+        )
+    elif commit and _git(template_dir, "describe", "--tags", "--exact-match") is None:
+        _warn(
+            f"the template is not at a release tag; {ANSWERS_FILE} records {commit}, and"
+            " `copier update` will refuse to update this project until a newer release is tagged"
         )
     return commit
 

@@ -266,20 +266,32 @@ def test_source_path_of_a_remote_template_without_git(post_gen: ModuleType, tmp_
 def test_commit_is_recorded_only_for_a_git_template(
     post_gen: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    def warning() -> str:
+        """The one line the hook printed since the last call, or ''."""
+        err: str = capsys.readouterr().err
+        assert err.count("\n") <= 1 and (not err or err.startswith("warning: ")), err
+        return err
+
     plain = tmp_path / "plain"
     plain.mkdir()
     assert post_gen.template_commit(str(plain)) is None
+    assert "not a git checkout" in warning()
     repo = _repo(tmp_path / "repo")
     sha = _git(repo, "rev-parse", "--short", "HEAD").strip()
     assert post_gen.template_commit(str(repo)) == sha
+    assert "not at a release tag" in warning()
     _git(repo, "tag", "v1.2.0")
     assert post_gen.template_commit(str(repo)) == "v1.2.0"
+    assert warning() == ""
     (repo / "sub").mkdir()
     assert post_gen.template_commit(str(repo / "sub")) is None, "copier needs the repo root"
-    assert capsys.readouterr().err == ""
+    assert "not a git checkout" in warning()
     (repo / "cookiecutter.json").write_text('{"x": 1}\n')
     assert post_gen.template_commit(str(repo)) == "v1.2.0"
-    assert "uncommitted changes" in capsys.readouterr().err
+    assert "uncommitted changes" in warning()
+    _git(repo, "commit", "-q", "-am", "after the release")
+    assert post_gen.template_commit(str(repo)).startswith("v1.2.0-1-g")
+    assert "not at a release tag" in warning()
 
 
 def test_skip_directory_is_removed(post_gen: ModuleType, tmp_path: Path) -> None:

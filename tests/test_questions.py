@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from types import ModuleType
 from typing import Any
 
@@ -160,5 +161,11 @@ def test_engine_settings(cookiecutter_json: dict[str, Any], copier_yml: dict[str
     assert copier_yml["_min_copier_version"] == "9.19.1"
     assert copier_yml["_envops"] == {"undefined": "jinja2.StrictUndefined"}
     assert {"__pycache__", "*.py[co]", "~*", ".DS_Store", "__skip__"} <= set(copier_yml["_exclude"])
-    # Anything here would make `copier copy` and `copier update` require --trust.
-    assert not {"_tasks", "_migrations", "_jinja_extensions"} & set(copier_yml)
+    # Either would make every `copier copy` and `copier update` require --trust.
+    assert not {"_tasks", "_jinja_extensions"} & set(copier_yml)
+    # Migrations need --trust only in an update that crosses their version: each has one (an
+    # unversioned migration runs on every update) and runs before copier compares the project.
+    for migration in copier_yml.get("_migrations", []):
+        assert set(migration) == {"version", "when", "command"}, migration
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", migration["version"]), migration
+        assert migration["when"] == "{{ _stage == 'before' }}", migration

@@ -1,0 +1,451 @@
+"""Template releases reach projects through `copier update`, whichever engine made them.
+
+A throw-away git copy of the template gets three releases, v1.0.0 to v1.2.0, made by the test
+itself. Projects rendered at v1.0.0 by each engine take the same user edits and then both
+updates. The edit and rename cases, and what each gives:
+
+- a config value, a new module and its test, a new README section: kept, no conflict;
+- a README line and a config line that the template also edits elsewhere in the file: merged;
+- a Makefile target appended where the template appends one too: a conflict (inline markers,
+  or `Makefile.rej` with `--conflict rej`), resolved by the user before the next update;
+- a file the template renames (docs/design.md -> docs/project-design.md, with a `before`
+  migration that `git mv`s it): the user's copy moves to the new name; where it differs from
+  the template's, it shows as a conflict (copier compares a file new to both sides against an
+  empty base); an unedited renamed file moves without a conflict. The next release's change to
+  the renamed file merges cleanly;
+- a changed default: the project keeps its recorded answer.
+
+The slow test installs the final project once and runs its own lint and tests, and
+`make update-template` through Poetry.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tools.project import commit_all, project_env, run
+from tools.render import ENGINES, Engine, copy_template, default_index_url, render, snapshot
+
+PROJECT_DIR = "{{cookiecutter.project_slug}}"
+MARKERS = ("<<<<<<< before updating", "=======", ">>>>>>> after updating")
+ANSWERS = {"package_index_url": "https://packages.example.com/simple"}
+
+
+def git(repo: Path, *args: str) -> str:
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
+    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
+
+
+def release(repo: Path, tag: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"Release {tag}")
+    git(repo, "tag", tag)
+
+
+def rename_migration(version: str, old: str, new: str) -> str:
+    """An entry for the `_migrations` list of copier.yml, which comes just before the questions."""
+    return (
+        f"  - version: {version}\n"
+        "    when: \"{{ _stage == 'before' }}\"\n"
+        f"    command: test ! -f {old} || test -e {new} || git mv {old} {new}\n"
+    )
+
+
+def release_1_1(repo: Path) -> None:
+    """Edit two files, add one, rename one (with its migration), change a default answer."""
+    project = repo / PROJECT_DIR
+    edit(
+        project / "README.md", "The git hooks run on every commit.", "The git hooks run on commit."
+    )
+    append(project / "Makefile", "\nlock: ## Refresh poetry.lock\n\t$(POETRY) lock\n")
+    (project / ".editorconfig").write_text("root = true\n\n[*]\nend_of_line = lf\n")
+    (project / "docs/design.md").rename(project / "docs/project-design.md")
+    migration = rename_migration("v1.1.0", "docs/design.md", "docs/project-design.md")
+    edit(repo / "copier.yml", "\n\nproject_name:\n", f"\n{migration}\nproject_name:\n")
+    old, new = '"A machine learning project."', '"A machine learning project, templated."'
+    edit(repo / "cookiecutter.json", f'"description": {old}', f'"description": {new}')
+    edit(repo / "copier.yml", f"default: {old[1:-1]}\n", f"default: {new[1:-1]}\n")
+    release(repo, "v1.1.0")
+
+
+def release_1_2(repo: Path) -> None:
+    """Change the renamed file, and a config file the user changed elsewhere."""
+    project = repo / PROJECT_DIR
+    append(project / "docs/project-design.md", "\n## Review\n\nWho signs off a model.\n")
+    edit(
+        project / "configs/config.yaml",
+        "# The one source of parameters.",
+        "# The one source of parameters (README.md).",
+    )
+    release(repo, "v1.2.0")
+
+
+def build_releases(template: Path, parent: Path) -> Path:
+    """The template as a git repository with releases v1.0.0, v1.1.0 and v1.2.0."""
+    repo = copy_template(parent / "ml-template", source=template)
+    git(repo, "init", "-q", "--initial-branch=main")
+    release(repo, "v1.0.0")
+    release_1_1(repo)
+    release_1_2(repo)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def repo(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_releases(template, tmp_path_factory.mktemp("releases"))
+
+
+def render_release(
+    engine: Engine, repo: Path, tag: str, parent: Path, answers: dict[str, str] = ANSWERS
+) -> Path:
+    """Render release `tag` with `engine`, `git init` the project and commit it."""
+    if engine == "cookiecutter":  # renders the working tree: check the release out
+        git(repo, "checkout", "-q", tag)
+        try:
+            project = render(engine, repo, parent, answers)
+        finally:
+            git(repo, "checkout", "-q", "main")
+    else:
+        project = parent / "my-ml-project"
+        data = [arg for key, value in answers.items() for arg in ("-d", f"{key}={value}")]
+        copier("copy", "--quiet", "--defaults", f"--vcs-ref={tag}", *data, str(repo), str(project))
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Start from the ML template")
+    return project
+
+
+def copier(
+    *args: str, cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run copier's command line with no user settings."""
+    settings = Path(os.environ.get("TMPDIR", "/tmp"), "copier-empty-settings.yml")
+    settings.write_text("{}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", *args],
+        cwd=cwd,
+        env={**os.environ, "COPIER_SETTINGS_PATH": str(settings)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def update(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return copier("update", "--defaults", *args, cwd=project, check=check)
+
+
+def user_edits(project: Path) -> None:
+    """What a team does in its first weeks; identical in every project of this module."""
+    for name in ("configs/config.yaml", "params.yaml"):
+        edit(project / name, "n_errors: 20", "n_errors: 10")
+    (project / "src/my_ml_project/ranking.py").write_text(
+        '"""Order classes by score."""\n\n\n'
+        "def top_classes(scores: dict[str, float], k: int = 1) -> list[str]:\n"
+        '    """The `k` classes with the highest scores, best first."""\n'
+        "    return sorted(scores, key=lambda label: scores[label], reverse=True)[:k]\n"
+    )
+    (project / "tests/test_ranking.py").write_text(
+        "from my_ml_project.ranking import top_classes\n\n\n"
+        "def test_top_classes() -> None:\n"
+        '    assert top_classes({"a": 0.2, "b": 0.8}) == ["b"]\n'
+    )
+    append(project / "README.md", "\n## Team notes\n\nAsk the data owners before retraining.\n")
+    edit(
+        project / "docs/design.md",
+        "What decision or process does the model improve?",
+        "Flag risky loans before approval.",
+    )
+    append(project / "Makefile", "\nmetrics: ## Show the metrics\n\t$(RUN) dvc metrics show\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "Our changes")
+
+
+def files_with_markers(project: Path) -> set[str]:
+    return {
+        path
+        for path, (content, _) in snapshot(project).items()
+        if not path.startswith(".git/") and b"\n<<<<<<< before updating\n" in b"\n" + content
+    }
+
+
+def unmerged(project: Path) -> set[str]:
+    return set(git(project, "diff", "--name-only", "--diff-filter=U").split())
+
+
+def keep_both_sides(path: Path) -> None:
+    """Resolve a conflict the simplest way: keep the user's lines and the template's."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if line.rstrip("\n") not in MARKERS))
+
+
+def recorded(project: Path) -> dict[str, str]:
+    answers: dict[str, str] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return answers
+
+
+def without_git(project: Path) -> dict[str, tuple[bytes, bool]]:
+    return {k: v for k, v in snapshot(project).items() if not k.startswith(".git/")}
+
+
+def walk(engine: Engine, repo: Path, parent: Path, answers: dict[str, str] = ANSWERS) -> Path:
+    """Render v1.0.0 with `engine`, edit, update to v1.1.0, resolve, update to v1.2.0.
+
+    Asserts what each step must give; returns the project at v1.2.0, committed.
+    """
+    project = render_release(engine, repo, "v1.0.0", parent, answers)
+    assert recorded(project)["_commit"] == "v1.0.0"
+    assert recorded(project)["_src_path"] == str(repo)
+    user_edits(project)
+    before = git(project, "rev-parse", "HEAD").strip()
+
+    # v1.1.0 has a migration: copier asks for --trust (exit code 4) and changes nothing.
+    refused = update(project, check=False)
+    assert refused.returncode == 4, refused.stderr
+    assert "migrations" in refused.stderr
+    assert git(project, "status", "--porcelain") == ""
+
+    update(project, "--trust", "--vcs-ref=v1.1.0")
+    assert recorded(project)["_commit"] == "v1.1.0"
+    # The user's edits.
+    assert "n_errors: 10" in (project / "configs/config.yaml").read_text()
+    assert (project / "src/my_ml_project/ranking.py").is_file()
+    assert (project / "tests/test_ranking.py").is_file()
+    readme = (project / "README.md").read_text()
+    assert "## Team notes" in readme
+    # The template's changes.
+    assert "The git hooks run on commit." in readme
+    assert (project / ".editorconfig").is_file()
+    assert not (project / "docs/design.md").exists()
+    design = (project / "docs/project-design.md").read_text()
+    assert "Flag risky loans before approval." in design, "the edit followed the rename"
+    assert recorded(project)["description"] == "A machine learning project.", "answer kept"
+    # The clashes: both appended to the Makefile; the renamed file differs from the template's.
+    assert files_with_markers(project) == {"Makefile", "docs/project-design.md"}
+    assert unmerged(project) == {"Makefile", "docs/project-design.md"}
+    makefile = (project / "Makefile").read_text()
+    assert "metrics: ## Show the metrics" in makefile and "lock: ## Refresh" in makefile
+
+    # The same update with --conflict rej, in a clone of the project before it.
+    clone = parent / "rej"
+    git(parent, "clone", "-q", str(project), str(clone))
+    git(clone, "checkout", "-q", before)
+    update(clone, "--trust", "--vcs-ref=v1.1.0", "--conflict", "rej")
+    rejected = {path for path in snapshot(clone) if path.endswith(".rej")}
+    assert "Makefile.rej" in rejected
+    assert files_with_markers(clone) == set()
+    shutil.rmtree(clone)
+
+    for path in files_with_markers(project):
+        keep_both_sides(project / path)
+    commit_all(project, project_env(), "Update from the template to v1.1.0")
+
+    # v1.2.0 has no migration of its own: no --trust; it lands without a conflict.
+    update(project)
+    assert recorded(project)["_commit"] == "v1.2.0"
+    design = (project / "docs/project-design.md").read_text()
+    assert "Flag risky loans before approval." in design and "## Review" in design
+    config = (project / "configs/config.yaml").read_text()
+    assert "n_errors: 10" in config and "parameters (README.md)." in config
+    assert files_with_markers(project) == set() and unmerged(project) == set()
+    commit_all(project, project_env(), "Update from the template to v1.2.0")
+    return project
+
+
+@pytest.fixture(scope="module")
+def walked(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[Engine, Path]:
+    """A project per engine, rendered at v1.0.0, edited, and updated to v1.2.0."""
+    return {engine: walk(engine, repo, tmp_path_factory.mktemp(engine)) for engine in ENGINES}
+
+
+@pytest.mark.xdist_group("update")
+def test_both_engines_projects_take_two_releases_alike(walked: dict[Engine, Path]) -> None:
+    cookiecutter, copier_born = (without_git(walked[engine]) for engine in ENGINES)
+    different = [
+        k
+        for k in cookiecutter.keys() | copier_born.keys()
+        if cookiecutter.get(k) != copier_born.get(k)
+    ]
+    assert different == []
+
+
+@pytest.mark.xdist_group("update")
+def test_changing_an_answer_adds_or_removes_its_files(
+    walked: dict[Engine, Path], tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "-q", str(walked["cookiecutter"]), str(project))
+    serving = {
+        "Dockerfile",
+        ".dockerignore",
+        "src/my_ml_project/serving.py",
+        "tests/test_serving.py",
+    }
+    assert serving <= set(snapshot(project))
+
+    update(project, "--vcs-ref=:current:", "-d", "serving=none", "-d", "ci=none")
+    files = set(snapshot(project))
+    assert not serving & files
+    assert not [path for path in files if path.startswith(".github/")]
+    assert "serve:" not in (project / "Makefile").read_text()
+    assert "src/my_ml_project/ranking.py" in files, "the user's files stay"
+    assert (recorded(project)["serving"], recorded(project)["ci"]) == ("none", "none")
+    commit_all(project, project_env(), "No serving, no CI")
+
+    update(project, "--vcs-ref=:current:", "-d", "serving=fastapi")
+    assert serving <= set(snapshot(project))
+    assert "serve:" in (project / "Makefile").read_text()
+    assert files_with_markers(project) == set()
+
+
+def release_with_onboarding_page(template: Path, parent: Path) -> Path:
+    """The template before (v0.1.0) and after (v0.2.0) its real rename, with its migration."""
+    repo = copy_template(parent / "ml-template", source=template)
+    contributing, onboarding = (
+        repo / PROJECT_DIR / "CONTRIBUTING.md",
+        repo / PROJECT_DIR / "docs/onboarding.md",
+    )
+    contributing.rename(onboarding)
+    git(repo, "init", "-q", "--initial-branch=main")
+    release(repo, "v0.1.0")
+    onboarding.rename(contributing)
+    release(repo, "v0.2.0")
+    return repo
+
+
+@pytest.mark.xdist_group("update")
+def test_the_shipped_migration_moves_the_onboarding_page_with_its_edits(
+    template: Path, tmp_path: Path
+) -> None:
+    repo = release_with_onboarding_page(template, tmp_path)
+    pristine = render_release("cookiecutter", repo, "v0.1.0", tmp_path / "pristine")
+    edited = tmp_path / "edited"
+    git(tmp_path, "clone", "-q", str(pristine), str(edited))
+    append(edited / "docs/onboarding.md", "- Ask Ana for access to the bucket.\n")
+    git(edited, "commit", "-q", "-am", "Our onboarding note")
+    rendered = git(pristine, "show", "HEAD:docs/onboarding.md")
+
+    for project in (pristine, edited):
+        update(project, "--trust")
+        assert recorded(project)["_commit"] == "v0.2.0"
+        assert not (project / "docs/onboarding.md").exists()
+    # Unedited: moved, no conflict. Edited: moved with the note, which shows as a conflict.
+    assert files_with_markers(pristine) == set()
+    assert (pristine / "CONTRIBUTING.md").read_text() == rendered
+    assert git(pristine, "status", "--porcelain").splitlines() == [
+        " M .copier-answers.yml",
+        "R  docs/onboarding.md -> CONTRIBUTING.md",
+    ]
+    assert files_with_markers(edited) == {"CONTRIBUTING.md"}
+    assert "- Ask Ana for access to the bucket." in (edited / "CONTRIBUTING.md").read_text()
+
+
+def make_update_template(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`make update-template` with the template's own copier (RUN= skips `poetry run`)."""
+    settings = project.parent / "copier-settings.yml"
+    settings.write_text("{}\n")
+    env = project_env(extra={"COPIER_SETTINGS_PATH": str(settings)})
+    return run(
+        ["make", "--no-print-directory", "update-template", "RUN=", *args],
+        project,
+        env,
+        check=False,
+    )
+
+
+@pytest.mark.xdist_group("update")
+def test_make_update_template_refuses_what_copier_cannot_update(repo: Path, tmp_path: Path) -> None:
+    project = render_release("cookiecutter", repo, "v1.0.0", tmp_path)
+    (project / "notes.txt").write_text("not committed yet\n")
+    refused = make_update_template(project)
+    assert refused.returncode != 0
+    assert refused.stdout.splitlines() == [
+        "make update-template needs a clean git tree (untracked files count): commit your"
+        " changes, or stash them with git stash -u, and run it again"
+    ]
+    assert "dirty" in update(project, "--trust", check=False).stderr, "copier's own refusal"
+
+    (project / "notes.txt").unlink()
+    edit(project / ".copier-answers.yml", "_commit: v1.0.0\n", "")
+    git(project, "commit", "-q", "-am", "An answers file without a version")
+    refused = make_update_template(project)
+    assert refused.returncode != 0
+    [line] = refused.stdout.splitlines()
+    assert line.startswith(".copier-answers.yml records no template version (_commit)")
+    assert "cannot obtain old template references" in update(project, "--trust", check=False).stderr
+
+    git(project, "rm", "-q", ".copier-answers.yml")
+    git(project, "commit", "-q", "-m", "No answers file")
+    [line] = make_update_template(project).stdout.splitlines()
+    assert line.startswith(".copier-answers.yml is missing")
+
+
+@pytest.mark.xdist_group("update")
+def test_make_update_template_names_the_conflicts_and_fails(repo: Path, tmp_path: Path) -> None:
+    project = render_release("cookiecutter", repo, "v1.0.0", tmp_path)
+    user_edits(project)
+
+    untrusted = make_update_template(project)
+    assert untrusted.returncode != 0
+    assert "make update-template COPIER_ARGS=--trust" in untrusted.stdout
+    assert git(project, "status", "--porcelain") == ""
+
+    conflicted = make_update_template(project, "COPIER_ARGS=--trust --vcs-ref=v1.1.0")
+    assert conflicted.returncode != 0, conflicted.stdout
+    assert (
+        "The template's changes collide with yours in:\n  Makefile\n  docs/project-design.md\n"
+        in (conflicted.stdout)
+    )
+    assert recorded(project)["_commit"] == "v1.1.0"
+
+    for path in files_with_markers(project):
+        keep_both_sides(project / path)
+    commit_all(project, project_env(), "Update from the template to v1.1.0")
+    rejected = make_update_template(project, "COPIER_ARGS=--conflict rej")
+    assert rejected.returncode == 0, rejected.stdout + rejected.stderr
+    assert rejected.stdout.splitlines()[-1].startswith("Updated to template v1.2.0. Review")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("install")
+def test_an_updated_project_installs_passes_its_checks_and_updates_itself(
+    template: Path, tmp_path: Path
+) -> None:
+    """The walk of the other tests, then the project's own `make install lint test`, and
+    `make update-template` through the project's Poetry environment to a new release."""
+    repo = build_releases(template, tmp_path)
+    project = walk("cookiecutter", repo, tmp_path, {"package_index_url": default_index_url()})
+    env = project_env(home=tmp_path / "home")
+    run(["make", "install"], project, env)
+    commit_all(project, env, "Install")
+
+    append(repo / PROJECT_DIR / ".editorconfig", "insert_final_newline = true\n")
+    release(repo, "v1.3.0")
+    updated = run(["make", "--no-print-directory", "update-template"], project, env)
+    assert updated.stdout.splitlines()[-1].startswith("Updated to template v1.3.0. Review")
+    assert "insert_final_newline" in (project / ".editorconfig").read_text()
+    commit_all(project, env, "Update from the template to v1.3.0")
+
+    run(["make", "lint"], project, env)
+    run(["make", "test"], project, env)
