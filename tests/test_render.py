@@ -84,6 +84,12 @@ SERVING_FILES = {
     "tests/test_serving.py",
 }
 
+# What onnx_export=yes adds to the project.
+ONNX_FILES = {
+    "src/my_ml_project/export_onnx.py",
+    "tests/test_export_onnx.py",
+}
+
 # Rendered files whose presence the rest of the template relies on.
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
 
@@ -146,6 +152,7 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     assert "LICENSE" in files, "the default license is MIT"
     assert ".github/workflows/ci.yml" in files, "the default CI is GitHub Actions"
     assert files >= SERVING_FILES, "the default serving is FastAPI"
+    assert files >= ONNX_FILES, "the default exports the model to ONNX"
     return files
 
 
@@ -158,6 +165,8 @@ def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]
         files = {path for path in files if not path.startswith(".github/")}
     if serving == "none":
         files -= SERVING_FILES
+    if answers["onnx_export"] == "no":
+        files -= ONNX_FILES
     return files
 
 

@@ -63,6 +63,9 @@ class PathsConfig:
     errors: str = MISSING
     confusion: str = MISSING
     roc: str = MISSING
+{%- if cookiecutter.onnx_export == 'yes' %}
+    onnx: str = MISSING
+{%- endif %}
 
 
 @dataclass

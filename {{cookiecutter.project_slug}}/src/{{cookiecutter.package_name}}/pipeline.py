@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from {{ cookiecutter.package_name }} import data, evaluate, train
+from {{ cookiecutter.package_name }} import data, evaluate, {% if cookiecutter.onnx_export == 'yes' %}export_onnx, {% endif %}train
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 
 
 def run(config: Config) -> dict[str, float]:
-    """Prepare the data, train, evaluate; return the metrics."""
+    """Prepare the data, train, {% if cookiecutter.onnx_export == 'yes' %}export to ONNX, {% endif %}evaluate; return the metrics."""
     data.run(config)
     train.run(config)
+{%- if cookiecutter.onnx_export == 'yes' %}
+    export_onnx.run(config)
+{%- endif %}
     return evaluate.run(config).metrics
 
 
