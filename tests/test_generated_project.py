@@ -4,7 +4,7 @@ Two representative projects are installed (installing takes about a minute each)
 - the default answers, rendered by cookiecutter: the whole first-run promise, experiments,
   and a second clone that gets data and models back with `dvc pull`;
 - non-default answers with hostile free text, rendered by copier: Apache-2.0, no CI, no
-  experiment tracker, no serving.
+  experiment tracker, no serving, no ONNX export.
 Python 3.12 and 3.13 projects are rendered and compared by test_render.py but not installed:
 this machine has Python 3.11 only.
 """
@@ -85,6 +85,10 @@ def test_first_run_is_green_format_clean_and_reproducible(
     run(["make", "test"], project, env)
     run(["make", "pipeline"], project, env)
     assert porcelain(project, env) == PIPELINE_OUTPUTS
+    # The export_onnx stage wrote the ONNX model, and DVC versions it like the native one.
+    assert (project / "models/model.onnx").is_file()
+    tracked = run(["poetry", "run", "dvc", "ls", "--dvc-only", ".", "models"], project, env)
+    assert set(tracked.stdout.split()) == {"model.joblib", "model.onnx"}
 
     run(["make", "format"], project, env)
     assert porcelain(project, env) == PIPELINE_OUTPUTS  # the template's code is already formatted
@@ -290,6 +294,7 @@ def test_a_clone_pulls_data_and_models_from_the_default_remote(
     run(["make", "install"], clone, env)
     assert (clone / "data/raw/breast_cancer.csv").is_file()
     assert (clone / "models/model.joblib").is_file()  # pulled, not retrained
+    assert (clone / "models/model.onnx").is_file()
     status = run(["poetry", "run", "dvc", "status"], clone, env)
     assert "Data and pipelines are up to date." in status.stdout
     run(["make", "pipeline"], clone, env)
@@ -317,7 +322,7 @@ def test_own_data_as_the_readme_says_runs_and_keeps_tests_green(
     config = project / "configs/config.yaml"
     config.write_text(config.read_text().replace("- data: breast_cancer", "- data: my_data"))
 
-    run(["make", "pipeline"], project, env)
+    run(["make", "pipeline"], project, env)  # the ONNX export is checked on iris's test split
     errors = (project / "reports/errors.csv").read_text()
     assert "species" not in errors.splitlines()[0]  # the target is not among the inputs
     assert {"setosa", "versicolor", "virginica"} & set(errors.replace(",", " ").split())
@@ -337,6 +342,7 @@ def test_hostile_answers_install_and_pass_their_own_checks(
         "ci": "none",
         "experiment_tracker": "none",
         "serving": "none",
+        "onnx_export": "no",
         "dvc_remote_url": str(tmp_path / "remote"),
         "package_index_url": default_index_url(),
     }
@@ -345,7 +351,10 @@ def test_hostile_answers_install_and_pass_their_own_checks(
     assert not (project / "src/hostile_project/serving.py").exists()
     assert not (project / "src/hostile_project/tracking.py").exists()
     assert "mlflow" not in (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert not (project / "src/hostile_project/export_onnx.py").exists()
+    assert "export_onnx" not in (project / "dvc.yaml").read_text()
     metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [name for name in metadata["dependencies"] if "onnx" in name]
     assert metadata["description"] == answers["description"]
     assert metadata["authors"][0]["name"] == answers["author_name"]
     run(["make", "install"], project, env)

@@ -87,6 +87,12 @@ SERVING_FILES = {
 # What experiment_tracker=mlflow adds to the project.
 TRACKER_FILES = {"src/my_ml_project/tracking.py", "tests/test_tracking.py"}
 
+# What onnx_export=yes adds to the project.
+ONNX_FILES = {
+    "src/my_ml_project/export_onnx.py",
+    "tests/test_export_onnx.py",
+}
+
 # Rendered files whose presence the rest of the template relies on.
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
 
@@ -150,6 +156,7 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     assert ".github/workflows/ci.yml" in files, "the default CI is GitHub Actions"
     assert files >= SERVING_FILES, "the default serving is FastAPI"
     assert files >= TRACKER_FILES, "the default tracker is MLflow"
+    assert files >= ONNX_FILES, "the default exports the model to ONNX"
     return files
 
 
@@ -164,6 +171,8 @@ def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]
         files -= SERVING_FILES
     if answers["experiment_tracker"] == "none":
         files -= TRACKER_FILES
+    if answers["onnx_export"] == "no":
+        files -= ONNX_FILES
     return files
 
 

@@ -66,6 +66,9 @@ class PathsConfig:
 {%- if cookiecutter.experiment_tracker == 'mlflow' %}
     run_info: str = MISSING
 {%- endif %}
+{%- if cookiecutter.onnx_export == 'yes' %}
+    onnx: str = MISSING
+{%- endif %}
 
 
 {% if cookiecutter.experiment_tracker == 'mlflow' -%}

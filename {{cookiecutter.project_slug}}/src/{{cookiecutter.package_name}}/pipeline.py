@@ -19,7 +19,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
 from hydra.errors import HydraException
 
-from {{ cookiecutter.package_name }} import data, evaluate, train
+from {{ cookiecutter.package_name }} import data, evaluate, {% if cookiecutter.onnx_export == 'yes' %}export_onnx, {% endif %}train
 from {{ cookiecutter.package_name }}.config import (
     Config,
     ConfigError,
@@ -33,9 +33,12 @@ MULTIRUN_ROOT = Path("build/multirun")
 
 
 def run(config: Config) -> dict[str, float]:
-    """Prepare the data, train, evaluate; return the metrics."""
+    """Prepare the data, train, {% if cookiecutter.onnx_export == 'yes' %}export to ONNX, {% endif %}evaluate; return the metrics."""
     data.run(config)
     train.run(config)
+{%- if cookiecutter.onnx_export == 'yes' %}
+    export_onnx.run(config)
+{%- endif %}
     return evaluate.run(config).metrics
 
 
