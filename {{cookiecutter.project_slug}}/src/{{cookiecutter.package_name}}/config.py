@@ -63,6 +63,8 @@ class PathsConfig:
     errors: str = MISSING
     confusion: str = MISSING
     roc: str = MISSING
+    report: str = MISSING
+    model_card: str = MISSING
 
 
 @dataclass

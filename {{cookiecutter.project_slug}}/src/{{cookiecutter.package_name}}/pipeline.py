@@ -9,20 +9,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from {{ cookiecutter.package_name }} import data, evaluate, train
+from {{ cookiecutter.package_name }} import data, evaluate, report, train
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 
 
 def run(config: Config) -> dict[str, float]:
-    """Prepare the data, train, evaluate; return the metrics."""
+    """Prepare the data, train, evaluate, report; return the metrics."""
     data.run(config)
     train.run(config)
-    return evaluate.run(config).metrics
+    metrics = evaluate.run(config).metrics
+    report.run(config)
+    return metrics
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     run_stage(
-        argv, "Run every stage: prepare, train, evaluate.", lambda c: print(json.dumps(run(c)))
+        argv, "Run every stage of the pipeline, in order.", lambda c: print(json.dumps(run(c)))
     )
 
 
