@@ -37,12 +37,15 @@ def porcelain(project: Path, env: dict[str, str]) -> set[str]:
 
 
 # What a pipeline run may add to `git status`: DVC's lock file and the small reports that DVC
-# tracks in git (metrics, plots data, the errors table). Data and models are git-ignored.
+# tracks in git (metrics, plots data, the errors table, the HTML report and the model card).
+# Data and models are git-ignored.
 PIPELINE_OUTPUTS = {
     "?? dvc.lock",
     "?? reports/errors.csv",
     "?? reports/metrics.json",
+    "?? reports/model_card.md",
     "?? reports/plots/",
+    "?? reports/report.html",
 }
 
 
@@ -99,12 +102,23 @@ def test_first_run_is_green_format_clean_and_reproducible(
     metrics = json.loads((project / "reports/metrics.json").read_text())
     assert set(metrics) == {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc"}
     assert metrics["accuracy"] > 0.9
-    commit_all(project, env, "First pipeline run")
+
+    # The pipeline wrote the report; `make report` finds it up to date, with the run's numbers.
+    report = run(["make", "report"], project, env)
+    assert "didn't change, skipping" in report.stdout + report.stderr
+    html = (project / "reports/report.html").read_text(encoding="utf-8")
+    card = (project / "reports/model_card.md").read_text(encoding="utf-8")
+    for value in metrics.values():
+        assert f'<td class="number">{value}</td>' in html
+        assert f" | {value} |" in card
+    commit_all(project, env, "First pipeline run")  # the git hooks accept the report as written
 
 
 def test_make_smoke_writes_only_to_build(default_project: Path, env: dict[str, str]) -> None:
     run(["make", "smoke"], default_project, env)
     assert (default_project / "build/scratch/metrics.json").is_file()
+    assert (default_project / "build/scratch/report.html").is_file()  # what CI uploads
+    assert (default_project / "build/scratch/model_card.md").is_file()
     assert porcelain(default_project, env) == set()  # build/ is ignored, tracked outputs untouched
 
 

@@ -97,6 +97,9 @@ ONNX_FILES = {
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
 
 LEFTOVER_JINJA = re.compile(r"\{\{|\}\}|\{%|%\}")
+# The generated project's own Jinja templates (the report's *.j2, written with {% raw %}) are
+# meant to hold Jinja; a template variable of ours left in one still shows as `cookiecutter`.
+PROJECT_JINJA_SUFFIX = ".j2"
 # GitHub Actions expressions, legitimate in workflow files (written with {% raw %}).
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
@@ -125,7 +128,11 @@ def jinja_leftovers(files: Snapshot) -> list[str]:
         for number, line in enumerate(text.splitlines(), start=1):
             if path.startswith(".github/"):
                 line = GITHUB_EXPRESSION.sub("", line)
-            if LEFTOVER_JINJA.search(line):
+            if path.endswith(PROJECT_JINJA_SUFFIX):
+                leftover = "cookiecutter" in line
+            else:
+                leftover = LEFTOVER_JINJA.search(line) is not None
+            if leftover:
                 found.append(f"{path}:{number}: {line.strip()}")
     return found
 
@@ -158,6 +165,17 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     assert files >= TRACKER_FILES, "the default tracker is MLflow"
     assert files >= ONNX_FILES, "the default exports the model to ONNX"
     return files
+
+
+def test_leftover_check_spares_the_projects_own_templates_only() -> None:
+    files = {
+        "src/p/a.py": (b"x = '{{ cookiecutter.x }}'\n", False),
+        "src/p/templates/r.html.j2": (b"<p>{{ value }}</p>\n<p>{{ cookiecutter.x }}</p>\n", False),
+    }
+    assert jinja_leftovers(files) == [
+        "src/p/a.py:1: x = '{{ cookiecutter.x }}'",
+        "src/p/templates/r.html.j2:2: <p>{{ cookiecutter.x }}</p>",
+    ]
 
 
 def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]:
@@ -290,6 +308,16 @@ def test_hostile_free_text_renders_alike_into_files_that_parse(
     assert jinja_leftovers(files) == []
     pyproject = tomllib.loads(files["pyproject.toml"][0].decode("utf-8"))
     assert HOSTILE["description"] in _strings(pyproject), "the description survives escaping"
+    [report_py] = [path for path in files if re.fullmatch(r"src/\w+/report\.py", path)]
+    report = ast.parse(files[report_py][0])
+    [name] = [
+        node.value.value
+        for node in report.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and ast.unparse(node.targets[0]) == "PROJECT_NAME"
+    ]
+    assert name == HOSTILE["project_name"], "the project name survives escaping"
     recorded = yaml.safe_load(files[".copier-answers.yml"][0])
     assert {key: recorded[key] for key in HOSTILE} == HOSTILE
 

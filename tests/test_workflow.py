@@ -32,6 +32,14 @@ def test_generated_workflow_passes_the_github_workflow_schema(
     steps = parsed["jobs"]["check"]["steps"]
     commands = [step["run"] for step in steps if "run" in step]
     assert commands[-4:] == ["make install", "make lint", "make test", "make smoke"]
+    # After the smoke run, its report and model card are kept as an artifact.
+    smoke = next(index for index, step in enumerate(steps) if step.get("run") == "make smoke")
+    upload = steps[smoke + 1]
+    assert upload["uses"] == "actions/upload-artifact@v4"
+    assert upload["with"]["path"].split() == [
+        "build/scratch/report.html",
+        "build/scratch/model_card.md",
+    ]
 
 
 def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:

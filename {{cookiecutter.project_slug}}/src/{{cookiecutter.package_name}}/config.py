@@ -69,6 +69,8 @@ class PathsConfig:
 {%- if cookiecutter.onnx_export == 'yes' %}
     onnx: str = MISSING
 {%- endif %}
+    report: str = MISSING
+    model_card: str = MISSING
 
 
 {% if cookiecutter.experiment_tracker == 'mlflow' -%}

@@ -19,7 +19,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
 from hydra.errors import HydraException
 
-from {{ cookiecutter.package_name }} import data, evaluate, {% if cookiecutter.onnx_export == 'yes' %}export_onnx, {% endif %}train
+from {{ cookiecutter.package_name }} import data, evaluate, {% if cookiecutter.onnx_export == 'yes' %}export_onnx, {% endif %}report, train
 from {{ cookiecutter.package_name }}.config import (
     Config,
     ConfigError,
@@ -33,13 +33,15 @@ MULTIRUN_ROOT = Path("build/multirun")
 
 
 def run(config: Config) -> dict[str, float]:
-    """Prepare the data, train, {% if cookiecutter.onnx_export == 'yes' %}export to ONNX, {% endif %}evaluate; return the metrics."""
+    """Prepare the data, train, {% if cookiecutter.onnx_export == 'yes' %}export to ONNX, {% endif %}evaluate, report; return the metrics."""
     data.run(config)
     train.run(config)
 {%- if cookiecutter.onnx_export == 'yes' %}
     export_onnx.run(config)
 {%- endif %}
-    return evaluate.run(config).metrics
+    metrics = evaluate.run(config).metrics
+    report.run(config)
+    return metrics
 
 
 def sweep_jobs(overrides: Sequence[str]) -> list[list[str]]:
@@ -95,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         run_stage(
             args,
-            "Run every stage: prepare, train, evaluate. -m/--multirun runs a Hydra sweep.",
+            "Run every stage of the pipeline, in order; -m/--multirun runs a Hydra sweep.",
             lambda config: print(json.dumps(run(config))),
         )
 
