@@ -318,8 +318,29 @@ def test_hostile_free_text_renders_alike_into_files_that_parse(
         and ast.unparse(node.targets[0]) == "PROJECT_NAME"
     ]
     assert name == HOSTILE["project_name"], "the project name survives escaping"
+    [serving_py] = [path for path in files if re.fullmatch(r"src/\w+/serving\.py", path)]
+    titles = [
+        keyword.value.value
+        for node in ast.walk(ast.parse(files[serving_py][0]))
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg == "title" and isinstance(keyword.value, ast.Constant)
+    ]
+    assert titles == [HOSTILE["project_name"]], "the API title survives escaping"
     recorded = yaml.safe_load(files[".copier-answers.yml"][0])
     assert {key: recorded[key] for key in HOSTILE} == HOSTILE
+
+
+def test_hostile_free_text_leaves_the_code_lint_clean(template: Path, tmp_path: Path) -> None:
+    """Escaped answers in Python files must be what ruff would write, or `make lint` fails in
+    the project (ruff is the template's own pin here; the project locks its own)."""
+    project = render("copier", template, tmp_path, HOSTILE, in_process=True)
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["format", "--check", "--diff", "."], ["check", "--no-cache", "."]):
+        result = subprocess.run(
+            [*ruff, *command], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_cookiecutter_takes_a_relative_template_path(template: Path, tmp_path: Path) -> None:

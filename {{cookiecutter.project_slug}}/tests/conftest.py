@@ -7,7 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.config import Config, PathsConfig, compose_config, to_config
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    PathsConfig,
+    compose_config,
+    to_config,
+)
 from {{ cookiecutter.package_name }}.data import ROW_ID
 from {{ cookiecutter.package_name }}.sample_data import TARGET, load_sample
 

@@ -11,7 +11,12 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data import Dataset
-from {{ cookiecutter.package_name }}.evaluate import compute_metrics, evaluate, worst_mispredictions, write_reports
+from {{ cookiecutter.package_name }}.evaluate import (
+    compute_metrics,
+    evaluate,
+    worst_mispredictions,
+    write_reports,
+)
 from {{ cookiecutter.package_name }}.models import ColumnKind
 
 

@@ -1,9 +1,9 @@
 """The main pipeline: every stage, in order, in one process.
 
-``dvc.yaml`` runs the same stages one by one (``make pipeline``), caching each; this module
-is the direct way: ``python -m {{ cookiecutter.package_name }}.pipeline experiment=smoke``.
-With ``--multirun`` (``-m``) it runs a Hydra sweep, one job per combination:
-``python -m {{ cookiecutter.package_name }}.pipeline -m model=logistic_regression,random_forest seed=1,2``.
+``dvc.yaml`` runs the same stages one by one (``make pipeline``), caching each; running this
+module is the direct way, with Hydra overrides (``experiment=smoke``). With ``-m``
+(``--multirun``) it runs a sweep, one job per combination of values:
+``-m model=logistic_regression,random_forest seed=1,2``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Applying a trained model to new rows: ``python -m {{ cookiecutter.package_name }}.predict IN.csv OUT.csv``."""
+"""Applying a trained model to new rows: run this module with ``IN.csv OUT.csv``."""
 
 from __future__ import annotations
 
