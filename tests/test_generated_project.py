@@ -22,6 +22,8 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,7 +93,7 @@ def test_first_run_is_green_format_clean_and_reproducible(
     # The export_onnx stage wrote the ONNX model, and DVC versions it like the native one.
     assert (project / "models/model.onnx").is_file()
     tracked = run(["poetry", "run", "dvc", "ls", "--dvc-only", ".", "models"], project, env)
-    assert set(tracked.stdout.split()) == {"model.joblib", "model.onnx"}
+    assert set(tracked.stdout.split()) == {"model.joblib", "model.onnx", "run.json"}
 
     run(["make", "format"], project, env)
     assert porcelain(project, env) == PIPELINE_OUTPUTS  # the template's code is already formatted
@@ -135,14 +137,36 @@ def wait_until_serving(
     """GET `url` until the server answers (a bounded number of tries), and return its JSON."""
     for _ in range(tries):
         if server.poll() is not None:
-            pytest.fail(f"make serve exited {server.returncode}:\n{log.read_text()[-6000:]}")
+            pytest.fail(f"{server.args} exited {server.returncode}:\n{log.read_text()[-6000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 answer: dict[str, object] = json.load(response)
                 return answer
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
-    pytest.fail(f"make serve did not answer at {url}:\n{log.read_text()[-6000:]}")
+    pytest.fail(f"{server.args} did not answer at {url}:\n{log.read_text()[-6000:]}")
+
+
+@contextmanager
+def started(
+    command: list[str], project: Path, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a long-running make target (a server) in its own process group, output to `log`,
+    and stop it with everything it started on leaving the block."""
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield server
+    finally:
+        stop(server)
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:
@@ -173,17 +197,7 @@ def test_make_serve_answers_like_the_predict_command(
 
     port = free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            ["make", "serve", f"PORT={port}"],
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with started(["make", "serve", f"PORT={port}"], project, env, log) as server:
         health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
         assert health["model_loaded"] is True
         request = urllib.request.Request(
@@ -193,8 +207,6 @@ def test_make_serve_answers_like_the_predict_command(
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             [prediction] = json.load(response)["predictions"]
-    finally:
-        stop(server)
     assert prediction["predicted"] == expected["predicted"]
     for label, probability in prediction["probabilities"].items():
         assert probability == pytest.approx(float(expected[f"probability_{label}"]))
@@ -233,25 +245,13 @@ def test_pipeline_runs_are_tracked_and_make_ui_shows_them(
 
     port = free_port()
     log = tmp_path / "ui.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            ["make", "ui", f"UI_PORT={port}"],
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with started(["make", "ui", f"UI_PORT={port}"], project, env, log) as server:
         shown = wait_until_serving(
             f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/get?run_id={run_id}",
             server,
             log,
             tries=3000,  # the first `make ui` installs the UI server before starting it
         )
-    finally:
-        stop(server)
     assert shown["run"]["info"]["run_id"] == run_id  # type: ignore[index]
     assert porcelain(project, env) == set()  # mlruns/ is ignored
 

@@ -2,8 +2,8 @@
 
 Prints numbers only, no thresholds: compare runs on the same machine. Measures
 - the median render time of each engine (command line, default answers) over several runs;
-- for the default project: the time of `make install`, `lint`, `test` and `pipeline`, and its
-  environment's package count and size on disk.
+- for the default project: the time of `make install`, `lint`, `test`, `pipeline`, `smoke`,
+  `report` and `notebook`, and its environment's package count and size on disk.
 The install is timed with the shared package cache warm if a previous run (or the tests) filled it.
 """
 
@@ -52,7 +52,7 @@ def main() -> int:
         print(f"\nDefault project ({cache_state} package cache):")
         print(f"  make install   {timed(['make', 'install'], project, env):6.1f} s")
         commit_all(project, env, "Start from the ML template")
-        for target in ("lint", "test", "pipeline"):
+        for target in ("lint", "test", "pipeline", "smoke", "report", "notebook"):
             print(f"  make {target:<9} {timed(['make', target], project, env):6.1f} s")
         venv_python = str(project / ".venv" / "bin" / "python")
         count = int(run([venv_python, "-c", COUNT_PACKAGES], project, env).stdout)
