@@ -50,6 +50,7 @@ def main() -> int:
     print("Its metrics (reports/metrics.json):")
     for name, value in metrics.items():
         print(f"  {name:<18} {value}")
+    print(f"The report, for a browser: {project / 'reports' / 'report.html'}")
     print(f"\nTry: cd {os.path.relpath(project)} && make help")
     return 0
 
