@@ -77,6 +77,13 @@ def default_project(
     return project
 
 
+def trained(project: Path, env: dict[str, str]) -> Path:
+    """The project with its model trained: `make pipeline` is up to date after the first-run
+    test, and trains when a test runs on its own."""
+    run(["make", "pipeline"], project, env)
+    return project
+
+
 def test_first_run_is_green_format_clean_and_reproducible(
     default_project: Path, env: dict[str, str]
 ) -> None:
@@ -183,9 +190,7 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 def test_make_serve_answers_like_the_predict_command(
     default_project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    project = default_project
-    if not (project / "models/model.joblib").is_file():  # when this test runs on its own
-        run(["make", "pipeline"], project, env)
+    project = trained(default_project, env)
     with (project / "data/raw/breast_cancer.csv").open(newline="") as raw:
         row = next(csv.DictReader(raw))
     del row["diagnosis"]
@@ -229,9 +234,7 @@ print(json.dumps({"metrics": run.data.metrics, "params": run.data.params, "tags"
 def test_pipeline_runs_are_tracked_and_make_ui_shows_them(
     default_project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    project = default_project
-    if not (project / "models/run.json").is_file():  # when this test runs on its own
-        run(["make", "pipeline"], project, env)
+    project = trained(default_project, env)
     recorded = json.loads(poetry_python(project, env, READ_RUN))
     metrics = json.loads((project / "reports/metrics.json").read_text())
     assert recorded["metrics"] == pytest.approx(metrics)

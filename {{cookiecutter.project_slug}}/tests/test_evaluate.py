@@ -92,7 +92,9 @@ def test_roc_curve_runs_from_origin_to_one(test_set: Dataset) -> None:
 
 def test_reports_hold_the_metrics_errors_and_plot_data(test_set: Dataset, config: Config) -> None:
     evaluation = evaluate(FixedModel(PROBABILITIES), test_set)
-    write_reports(evaluation, test_set, config)
+    written = write_reports(evaluation, test_set, config)
+    paths = config.paths
+    assert written == [Path(p) for p in (paths.metrics, paths.errors, paths.confusion, paths.roc)]
     assert json.loads(Path(config.paths.metrics).read_text()) == evaluation.metrics
     errors = pd.read_csv(config.paths.errors, index_col="row_id")
     assert list(errors.index) == [11, 13]

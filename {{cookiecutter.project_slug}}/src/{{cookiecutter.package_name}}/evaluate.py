@@ -106,10 +106,12 @@ def worst_mispredictions(predictions: pd.DataFrame, features: pd.DataFrame, n: i
     return ranked.join(features)
 
 
-def write_reports(evaluation: Evaluation, test_set: Dataset, config: Config) -> None:
+def write_reports(evaluation: Evaluation, test_set: Dataset, config: Config) -> list[Path]:
+    """Write the metrics, errors table and plot data; return the files written."""
     paths = config.paths
-    for path in (paths.metrics, paths.errors, paths.confusion, paths.roc):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    written = [Path(path) for path in (paths.metrics, paths.errors, paths.confusion, paths.roc)]
+    for path in written:
+        path.parent.mkdir(parents=True, exist_ok=True)
     Path(paths.metrics).write_text(json.dumps(evaluation.metrics, indent=2) + "\n")
     errors = worst_mispredictions(
         evaluation.predictions, test_set.features, config.evaluation.n_errors
@@ -119,6 +121,7 @@ def write_reports(evaluation: Evaluation, test_set: Dataset, config: Config) -> 
         paths.confusion, index=False, lineterminator="\n"
     )
     evaluation.roc.to_csv(paths.roc, index=False, lineterminator="\n")
+    return written
 
 
 def run(config: Config) -> Evaluation:
@@ -126,11 +129,9 @@ def run(config: Config) -> Evaluation:
     model = load_model(Path(config.paths.model))
     test_set = load_dataset(Path(config.paths.test), config.data.target)
     evaluation = evaluate(model, test_set)
-    write_reports(evaluation, test_set, config)
+    {% if cookiecutter.experiment_tracker == 'mlflow' %}reports = {% endif %}write_reports(evaluation, test_set, config)
     log.info("evaluate: %s", json.dumps(evaluation.metrics))
 {%- if cookiecutter.experiment_tracker == 'mlflow' %}
-    paths = config.paths
-    reports = [Path(path) for path in (paths.metrics, paths.errors, paths.confusion, paths.roc)]
     log_evaluation(config, evaluation.metrics, reports)
 {%- endif %}
     return evaluation
