@@ -296,7 +296,11 @@ def test_exp_run_with_an_override_is_a_new_comparable_experiment(
     assert base_params["model"]["C"] == 1.0
     metrics = data["metrics"]["reports/metrics.json"]["data"]
     assert metrics != baseline["data"]["metrics"]["reports/metrics.json"]["data"]
-    run(["git", "checkout", "--", "."], project, env)  # back to the committed workspace
+    # The workspace now holds the experiment; `make report` brings back the committed run whole.
+    run(["make", "report"], project, env)
+    status = run(["poetry", "run", "dvc", "status"], project, env)
+    assert "Data and pipelines are up to date." in status.stdout
+    assert porcelain(project, env) == set()
 
 
 def test_a_clone_pulls_data_and_models_from_the_default_remote(
