@@ -14,7 +14,8 @@ import yaml
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from tools.render import TEMPLATE_ROOT, copy_template
+from tools.project import commit_all, project_env, run
+from tools.render import TEMPLATE_ROOT, copy_template, default_index_url, render
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +84,31 @@ def default_answers() -> dict[str, str]:
         "onnx_export": "yes",
         "package_index_url": "",
     }
+
+
+# Installed projects: one per test session (per xdist worker), shared by the tests of the
+# `install` xdist group. A test that changes the project leaves it committed and clean.
+@pytest.fixture(scope="session")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch HOME: the default DVC remote (~/dvc-storage/...) is created inside it."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def env(home: Path) -> dict[str, str]:
+    return project_env(home=home)
+
+
+@pytest.fixture(scope="session")
+def default_project(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
+) -> Path:
+    """The default project, installed and committed, as right after `make install`."""
+    # Rendered inside another git repository, as `make demo` does: the project gets its own.
+    parent = tmp_path_factory.mktemp("default")
+    run(["git", "init", "--quiet"], parent, env)
+    answers = {"package_index_url": default_index_url()}
+    project = render("cookiecutter", template, parent, answers)
+    run(["make", "install"], project, env)
+    commit_all(project, env, "Start from the ML template")
+    return project

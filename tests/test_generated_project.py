@@ -14,74 +14,25 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
 import tomllib
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tools.project import commit_all, project_env, run
+from tests.helpers import (
+    PIPELINE_OUTPUTS,
+    free_port,
+    porcelain,
+    started,
+    trained,
+    wait_until_serving,
+)
+from tools.project import commit_all, run
 from tools.render import default_index_url, render
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]
-
-
-def porcelain(project: Path, env: dict[str, str]) -> set[str]:
-    return set(run(["git", "status", "--porcelain"], project, env).stdout.splitlines())
-
-
-# What a pipeline run may add to `git status`: DVC's lock file and the small reports that DVC
-# tracks in git (metrics, plots data, the errors table, the HTML report and the model card).
-# Data and models are git-ignored.
-PIPELINE_OUTPUTS = {
-    "?? dvc.lock",
-    "?? reports/errors.csv",
-    "?? reports/metrics.json",
-    "?? reports/model_card.md",
-    "?? reports/plots/",
-    "?? reports/report.html",
-}
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scratch HOME: the default DVC remote (~/dvc-storage/...) is created inside it."""
-    return tmp_path_factory.mktemp("home")
-
-
-@pytest.fixture(scope="module")
-def env(home: Path) -> dict[str, str]:
-    return project_env(home=home)
-
-
-@pytest.fixture(scope="module")
-def default_project(
-    template: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
-) -> Path:
-    """The default project, installed and committed, as right after `make install`."""
-    # Rendered inside another git repository, as `make demo` does: the project gets its own.
-    parent = tmp_path_factory.mktemp("default")
-    run(["git", "init", "--quiet"], parent, env)
-    answers = {"package_index_url": default_index_url()}
-    project = render("cookiecutter", template, parent, answers)
-    run(["make", "install"], project, env)
-    commit_all(project, env, "Start from the ML template")
-    return project
-
-
-def trained(project: Path, env: dict[str, str]) -> Path:
-    """The project with its model trained: `make pipeline` is up to date after the first-run
-    test, and trains when a test runs on its own."""
-    run(["make", "pipeline"], project, env)
-    return project
 
 
 def test_first_run_is_green_format_clean_and_reproducible(
@@ -129,62 +80,6 @@ def test_make_smoke_writes_only_to_build(default_project: Path, env: dict[str, s
     assert (default_project / "build/scratch/report.html").is_file()  # what CI uploads
     assert (default_project / "build/scratch/model_card.md").is_file()
     assert porcelain(default_project, env) == set()  # build/ is ignored, tracked outputs untouched
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_serving(
-    url: str, server: subprocess.Popen[bytes], log: Path, tries: int = 600
-) -> dict[str, object]:
-    """GET `url` until the server answers (a bounded number of tries), and return its JSON."""
-    for _ in range(tries):
-        if server.poll() is not None:
-            pytest.fail(f"{server.args} exited {server.returncode}:\n{log.read_text()[-6000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                answer: dict[str, object] = json.load(response)
-                return answer
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    pytest.fail(f"{server.args} did not answer at {url}:\n{log.read_text()[-6000:]}")
-
-
-@contextmanager
-def started(
-    command: list[str], project: Path, env: dict[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a long-running make target (a server) in its own process group, output to `log`,
-    and stop it with everything it started on leaving the block."""
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield server
-    finally:
-        stop(server)
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    """Stop `make serve` and everything it started (its own process group)."""
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 def test_make_serve_answers_like_the_predict_command(

@@ -1,0 +1,99 @@
+"""Helpers for tests that drive installed generated projects and the servers they start."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tools.project import run
+
+
+def porcelain(project: Path, env: dict[str, str]) -> set[str]:
+    return set(run(["git", "status", "--porcelain"], project, env).stdout.splitlines())
+
+
+# What a pipeline run may add to `git status`: DVC's lock file and the small reports that DVC
+# tracks in git (metrics, plots data, the errors table, the HTML report and the model card).
+# Data and models are git-ignored.
+PIPELINE_OUTPUTS = {
+    "?? dvc.lock",
+    "?? reports/errors.csv",
+    "?? reports/metrics.json",
+    "?? reports/model_card.md",
+    "?? reports/plots/",
+    "?? reports/report.html",
+}
+
+
+def trained(project: Path, env: dict[str, str]) -> Path:
+    """The project with its model trained: `make pipeline` is up to date after the first-run
+    test, and trains when a test runs on its own."""
+    run(["make", "pipeline"], project, env)
+    return project
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_serving(
+    url: str, server: subprocess.Popen[bytes], log: Path, tries: int = 600
+) -> dict[str, object]:
+    """GET `url` until the server answers (a bounded number of tries), and return its JSON."""
+    for _ in range(tries):
+        if server.poll() is not None:
+            pytest.fail(f"{server.args} exited {server.returncode}:\n{log.read_text()[-6000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                answer: dict[str, object] = json.load(response)
+                return answer
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    pytest.fail(f"{server.args} did not answer at {url}:\n{log.read_text()[-6000:]}")
+
+
+@contextmanager
+def started(
+    command: list[str], project: Path, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a long-running make target (a server) in its own process group, output to `log`,
+    and stop it with everything it started on leaving the block."""
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop `make serve` and everything it started (its own process group)."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
