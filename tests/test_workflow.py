@@ -98,6 +98,18 @@ def test_dependabot_keeps_the_actions_and_the_python_packages_current(
     for update in updates:
         assert update["schedule"]["interval"] == "weekly"
         assert list(update["groups"].values()) == [{"patterns": ["*"]}], "one pull request"
+    assert "registries" not in load(github_project / DEPENDABOT), "the default index needs none"
+
+
+def test_dependabot_resolves_from_the_projects_package_index(
+    template: Path, tmp_path: Path
+) -> None:
+    url = "https://packages.example.com/simple"
+    project = render("copier", template, tmp_path, {"package_index_url": url}, in_process=True)
+    config = load(project / DEPENDABOT)
+    assert config["registries"]["python-index"]["url"] == url
+    [pip] = [update for update in config["updates"] if update["package-ecosystem"] == "pip"]
+    assert pip["registries"] == ["python-index"]
 
 
 def test_the_gitlab_pipeline_runs_the_same_targets_and_keeps_the_same_report(
