@@ -31,7 +31,7 @@ _URL = re.compile(r'https?://[^\s"\\<>/?#]+([/?#][^\s"\\<>]*)?')
 CHOICES: dict[str, tuple[str, ...]] = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
-    "ci": ("github", "none"),
+    "ci": ("github", "gitlab", "none"),
     "experiment_tracker": ("mlflow", "none"),
     "serving": ("fastapi", "none"),
     "onnx_export": ("yes", "no"),

@@ -105,8 +105,10 @@ VALIDATION = [
     ("dvc_remote_url", " ", False),
     ("dvc_remote_url", "a\nb", False),
     ("ci", "github", True),
+    ("ci", "gitlab", True),
     ("ci", "none", True),
-    ("ci", "gitlab", False),
+    ("ci", "jenkins", False),
+    ("ci", "GitLab", False),
     ("ci", "", False),
     ("experiment_tracker", "mlflow", True),
     ("experiment_tracker", "none", True),
@@ -176,7 +178,7 @@ def test_every_question_has_a_rule(pre_gen: ModuleType, copier_yml: dict[str, An
 
 def test_the_first_invalid_answer_in_question_order_is_reported(pre_gen: ModuleType) -> None:
     assert pre_gen.first_problem(VALID) is None
-    answers = VALID | {"ci": "gitlab", "license": "GPL"}
+    answers = VALID | {"ci": "jenkins", "license": "GPL"}
     assert pre_gen.first_problem(answers) == pre_gen.problem("license", "GPL")
 
 

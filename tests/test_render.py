@@ -21,6 +21,7 @@ from types import ModuleType
 import pytest
 import yaml
 
+from tests.ci_checks import ci_problems
 from tools.render import (
     ENGINES,
     Engine,
@@ -33,7 +34,7 @@ from tools.render import (
 
 PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
 LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
-CIS = ("github", "none")
+CIS = ("github", "gitlab", "none")
 TRACKERS = ("mlflow", "none")
 SERVINGS = ("fastapi", "none")
 ONNX_EXPORTS = ("yes", "no")
@@ -48,8 +49,8 @@ OPTIONS = {
     "package_index_url": INDEX_URLS,
 }
 # The render matrix: every combination of the options that add or remove files (ci, tracker,
-# serving, ONNX), and every pair of values of any two options (a covering array: 16 rows instead
-# of the 384 of the full product). test_the_matrix_covers_every_pair keeps it so.
+# serving, ONNX), and every pair of values of any two options (a covering array: 24 rows instead
+# of the 576 of the full product). test_the_matrix_covers_every_pair keeps it so.
 _, _MIRROR = INDEX_URLS
 MATRIX = [
     ("3.13", "BSD-3-Clause", "github", "mlflow", "fastapi", "yes", _MIRROR),
@@ -68,6 +69,14 @@ MATRIX = [
     ("3.13", "Apache-2.0", "none", "none", "fastapi", "no", _MIRROR),
     ("3.11", "Apache-2.0", "none", "none", "none", "yes", ""),
     ("3.12", "Proprietary", "none", "none", "none", "no", ""),
+    ("3.11", "MIT", "gitlab", "mlflow", "fastapi", "yes", ""),
+    ("3.12", "Apache-2.0", "gitlab", "mlflow", "fastapi", "no", _MIRROR),
+    ("3.13", "BSD-3-Clause", "gitlab", "mlflow", "none", "yes", ""),
+    ("3.11", "Proprietary", "gitlab", "mlflow", "none", "no", _MIRROR),
+    ("3.12", "MIT", "gitlab", "none", "fastapi", "yes", _MIRROR),
+    ("3.13", "Apache-2.0", "gitlab", "none", "fastapi", "no", ""),
+    ("3.11", "BSD-3-Clause", "gitlab", "none", "none", "yes", _MIRROR),
+    ("3.12", "Proprietary", "gitlab", "none", "none", "no", ""),
 ]
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -183,8 +192,10 @@ def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]
     license, ci, serving = answers["license"], answers["ci"], answers["serving"]
     if license == "Proprietary":
         files.discard("LICENSE")
-    if ci == "none":
+    if ci != "github":
         files = {path for path in files if not path.startswith(".github/")}
+    if ci == "gitlab":
+        files.add(".gitlab-ci.yml")
     if serving == "none":
         files -= SERVING_FILES
     if answers["experiment_tracker"] == "none":
@@ -204,7 +215,7 @@ def test_the_matrix_covers_every_pair_and_every_file_switch() -> None:
         names.index(name) for name in ("ci", "experiment_tracker", "serving", "onnx_export")
     ]
     combinations = {tuple(row[index] for index in switches) for row in MATRIX}
-    assert len(combinations) == 2 ** len(switches)
+    assert combinations == set(itertools.product(*(OPTIONS[names[index]] for index in switches)))
 
 
 @pytest.mark.parametrize("row", MATRIX, ids="-".join)
@@ -216,7 +227,8 @@ def test_every_combination_renders_alike(
     row: tuple[str, ...],
 ) -> None:
     answers = dict(zip(OPTIONS, row, strict=True))
-    files = assert_same_project(render_both(template, tmp_path, answers, in_process=True))
+    projects = render_both(template, tmp_path, answers, in_process=True)
+    files = assert_same_project(projects)
 
     assert set(files) == expected_files(default_files, answers)
     for path in MUST_EXIST:
@@ -228,6 +240,8 @@ def test_every_combination_renders_alike(
         text = files["LICENSE"][0].decode("utf-8")
         assert text.lstrip().startswith(LICENSE_FIRST_LINES[answers["license"]])
         assert "Copyright (c) Your Name" in text or "Copyright Your Name" in text
+    # The CI configuration passes the checkers of the service that runs it.
+    assert ci_problems(projects["copier"]) == []
 
 
 INVALID = [
@@ -237,7 +251,7 @@ INVALID = [
     {"author_email": "not-an-email"},
     {"python_version": "3.9"},
     {"license": "GPL"},
-    {"ci": "gitlab"},
+    {"ci": "jenkins"},
     {"experiment_tracker": "wandb"},
     {"serving": "flask"},
     {"onnx_export": "true"},
@@ -289,7 +303,9 @@ def _strings(value: object) -> list[str]:
 def test_hostile_free_text_renders_alike_into_files_that_parse(
     template: Path, tmp_path: Path
 ) -> None:
-    files = assert_same_project(render_both(template, tmp_path, HOSTILE))
+    projects = render_both(template, tmp_path, HOSTILE)
+    files = assert_same_project(projects)
+    assert ci_problems(projects["copier"]) == []
     unparsable = []
     for path, (content, _) in files.items():
         suffix = Path(path).suffix

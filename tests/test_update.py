@@ -304,14 +304,15 @@ def test_changing_an_answer_adds_or_removes_its_files(
     }
     assert serving <= set(snapshot(project))
 
-    update(project, "--vcs-ref=:current:", "-d", "serving=none", "-d", "ci=none")
+    update(project, "--vcs-ref=:current:", "-d", "serving=none", "-d", "ci=gitlab")
     files = set(snapshot(project))
     assert not serving & files
     assert not [path for path in files if path.startswith(".github/")]
+    assert ".gitlab-ci.yml" in files, "GitHub's workflow gives way to GitLab's pipeline"
     assert "serve:" not in (project / "Makefile").read_text()
     assert "src/my_ml_project/ranking.py" in files, "the user's files stay"
-    assert (recorded(project)["serving"], recorded(project)["ci"]) == ("none", "none")
-    commit_all(project, project_env(), "No serving, no CI")
+    assert (recorded(project)["serving"], recorded(project)["ci"]) == ("none", "gitlab")
+    commit_all(project, project_env(), "No serving, GitLab CI")
 
     update(project, "--vcs-ref=:current:", "-d", "serving=fastapi")
     assert serving <= set(snapshot(project))
