@@ -6,10 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help dev demo test test-fast lint bench clean
+.PHONY: help dev demo test test-fast lint bench forbidden-names clean
 
 help: ## Show this list
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
@@ -35,6 +35,9 @@ lint: dev ## Lint the template's own Python (hooks, tools, tests)
 
 bench: dev ## Print render times per engine and the default project's install/lint/test/pipeline times and size
 	$(BIN)/python -m tools.bench
+
+forbidden-names: dev ## Regenerate hooks/forbidden_names.json from the environment of a project with every option on (minutes)
+	$(BIN)/python -m tools.forbidden_names
 
 clean: ## Remove build/ (demo and benchmark projects) and caches; keeps .venv
 	rm -rf build .pytest_cache .ruff_cache

@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
+from copier._template import load_template_config
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -52,7 +52,14 @@ def cookiecutter_json() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def copier_yml() -> dict[str, Any]:
-    return yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8"))
+    """copier.yml as copier reads it (its `!include` resolved)."""
+    return load_template_config(TEMPLATE_ROOT / "copier.yml")
+
+
+@pytest.fixture(scope="session")
+def copier_hidden(copier_yml: dict[str, Any]) -> dict[str, Any]:
+    """What copier's validators see beside the answers: the hidden `forbidden_names`."""
+    return {"forbidden_names": copier_yml["forbidden_names"]["default"]}
 
 
 @pytest.fixture(scope="session")

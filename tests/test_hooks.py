@@ -54,6 +54,20 @@ VALIDATION = [
     ("project_slug", "", False),
     ("project_slug", "abc\n", False),
     ("project_slug", "../abc", False),
+    # Names that break a project although well-formed: a dependency's distribution name
+    # (PEP 503-normalized, as Poetry compares them), or longer than 64 characters.
+    ("project_slug", "pandas", False),
+    ("project_slug", "numpy", False),
+    ("project_slug", "scikit-learn", False),
+    ("project_slug", "pyyaml", False),
+    ("project_slug", "hydra-core", False),
+    ("project_slug", "dvc", False),
+    ("project_slug", "mlflow", False),
+    ("project_slug", "pandas-churn", True),
+    ("project_slug", "json", True),  # the standard library has no distributions
+    ("project_slug", "a" * 64, True),
+    ("project_slug", "a" * 65, False),
+    ("project_slug", "a" * 300, False),
     ("package_name", "my_ml_project", True),
     ("package_name", "_private", True),
     ("package_name", "match", True),
@@ -64,6 +78,30 @@ VALIDATION = [
     ("package_name", "My", False),
     ("package_name", "", False),
     ("package_name", "abc\n", False),
+    # Names that shadow what the project imports, or a top-level folder, or are too long.
+    ("package_name", "pandas", False),
+    ("package_name", "numpy", False),
+    ("package_name", "sklearn", False),  # scikit-learn
+    ("package_name", "yaml", False),  # PyYAML
+    ("package_name", "hydra", False),
+    ("package_name", "omegaconf", False),
+    ("package_name", "dvc", False),
+    ("package_name", "mlflow", False),
+    ("package_name", "onnx", False),
+    ("package_name", "fastapi", False),
+    ("package_name", "pytest", False),
+    ("package_name", "_pytest", False),
+    ("package_name", "json", False),  # the standard library
+    ("package_name", "sys", False),
+    ("package_name", "tomllib", False),
+    ("package_name", "tests", False),  # top-level folders of the project
+    ("package_name", "src", False),
+    ("package_name", "data", False),
+    ("package_name", "configs", False),
+    ("package_name", "pandas_churn", True),
+    ("package_name", "sklearn_model", True),
+    ("package_name", "a" * 64, True),
+    ("package_name", "a" * 65, False),
     ("description", "", True),
     ("description", "A machine learning project.", True),
     ("description", "- x: y # z 'q' \"d\" \\ é ✓", True),
@@ -146,7 +184,8 @@ VALID = {field: value for field, value, valid in reversed(VALIDATION) if valid}
 
 def _id(row: tuple[str, str, bool]) -> str:
     field, value, valid = row
-    return f"{field}-{'ok' if valid else 'bad'}-{value!r}"
+    shown = repr(value) if len(value) <= 40 else f"{value[:8]!r}...{len(value)}-chars"
+    return f"{field}-{'ok' if valid else 'bad'}-{shown}"
 
 
 @pytest.mark.parametrize(("field", "value", "valid"), VALIDATION, ids=map(_id, VALIDATION))
@@ -154,12 +193,14 @@ def test_validation_is_the_same_in_both_engines(
     pre_gen: ModuleType,
     copier_yml: dict[str, Any],
     copier_env: SandboxedEnvironment,
+    copier_hidden: dict[str, Any],
     field: str,
     value: str,
     valid: bool,
 ) -> None:
     message = pre_gen.problem(field, value)
-    copier_message = copier_env.from_string(copier_yml[field]["validator"]).render({field: value})
+    validator = copier_env.from_string(copier_yml[field]["validator"])
+    copier_message = validator.render(copier_hidden | {field: value})
     if valid:
         assert message is None
     else:
@@ -170,7 +211,11 @@ def test_validation_is_the_same_in_both_engines(
 
 
 def test_every_question_has_a_rule(pre_gen: ModuleType, copier_yml: dict[str, Any]) -> None:
-    questions = [key for key in copier_yml if not key.startswith("_") and key != "cookiecutter"]
+    questions = [
+        key
+        for key in copier_yml
+        if not key.startswith("_") and copier_yml[key].get("when") is not False
+    ]
     assert list(pre_gen.RULES) == questions
     assert all(copier_yml[name].get("validator") for name in questions)
     assert {field for field, _, valid in VALIDATION if not valid} == set(questions)
@@ -190,7 +235,10 @@ def _cookiecutter_context(**answers: str) -> dict[str, Any]:
     return {
         **answers,
         "_new_lines": "\n",
-        "_extensions": ["local_extensions.TemplateDirExtension"],
+        "_extensions": [
+            "local_extensions.TemplateDirExtension",
+            "local_extensions.ProjectDirExtension",
+        ],
         "_template": "template",
         "_output_dir": "/somewhere",
         "_repo_dir": "template",

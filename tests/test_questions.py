@@ -65,9 +65,10 @@ def test_same_questions_in_the_same_order(
     cookiecutter_json: dict[str, Any], copier_yml: dict[str, Any]
 ) -> None:
     assert [key for key in cookiecutter_json if not key.startswith("_")] == QUESTIONS
-    assert [key for key in copier_yml if not key.startswith("_") and key != "cookiecutter"] == (
-        QUESTIONS
-    )
+    hidden = [key for key in copier_yml if not key.startswith("_") and key not in QUESTIONS]
+    assert [key for key in copier_yml if key in QUESTIONS] == QUESTIONS
+    assert hidden == ["forbidden_names", "cookiecutter"]
+    assert all(copier_yml[key]["when"] is False for key in hidden)
 
 
 def test_every_question_has_the_same_help_in_both_engines(
@@ -97,6 +98,7 @@ def test_defaults_render_alike_and_pass_validation(
     cookiecutter_json: dict[str, Any],
     copier_yml: dict[str, Any],
     copier_env: SandboxedEnvironment,
+    copier_hidden: dict[str, Any],
     pre_gen: ModuleType,
     default_answers: dict[str, str],
 ) -> None:
@@ -105,7 +107,7 @@ def test_defaults_render_alike_and_pass_validation(
     assert pre_gen.first_problem(default_answers) is None
     for name in QUESTIONS:
         validator = copier_env.from_string(copier_yml[name]["validator"])
-        assert validator.render(default_answers).strip() == "", name
+        assert validator.render(copier_hidden | default_answers).strip() == "", name
 
 
 @pytest.mark.parametrize(("name", "slug"), SLUGS)

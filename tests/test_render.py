@@ -280,6 +280,48 @@ def test_invalid_answers_fail_alike_and_write_nothing(
     assert list(output.iterdir()) == []
 
 
+# Names that would break the project, typed or derived (project_slug from project_name,
+# package_name from project_slug): (answers, the field reported, its value).
+BREAKING_NAMES = [
+    ({"project_name": "Pandas"}, "project_slug", "pandas"),
+    ({"project_name": "a" * 300}, "project_slug", "a" * 300),
+    ({"project_slug": "b" * 300}, "project_slug", "b" * 300),
+    ({"project_slug": "sklearn"}, "package_name", "sklearn"),
+    ({"package_name": "tests"}, "package_name", "tests"),
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "value"),
+    BREAKING_NAMES,
+    ids=["Pandas", "300-character-name", "300-character-slug", "sklearn", "tests"],
+)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_names_that_break_a_project_fail_alike_and_write_nothing(
+    template: Path,
+    tmp_path: Path,
+    pre_gen: ModuleType,
+    engine: Engine,
+    answers: dict[str, str],
+    field: str,
+    value: str,
+) -> None:
+    output = tmp_path / "output"
+    output.mkdir()
+    with pytest.raises(RenderError) as failure:
+        render(engine, template, output, answers)
+    message = pre_gen.problem(field, value)
+    assert message is not None
+    expected_line = {
+        "cookiecutter": message,
+        "copier": f"ValueError: Validation error for question '{field}': {message}",
+    }[engine]
+    assert expected_line in failure.value.stderr.splitlines()
+    if engine == "cookiecutter":  # copier shows a traceback for every invalid answer
+        assert "Traceback" not in failure.value.stderr
+    assert list(output.iterdir()) == []
+
+
 HOSTILE = {
     "project_name": "Ünïcödé \"Quoted\" 'Single' Back\\slash: Colon # Hash - Dash",
     "description": "- leading dash: colon # hash \"double\" 'single' \\ {brace} [list] & <tag> ✓",
