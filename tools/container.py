@@ -15,6 +15,7 @@ network (slirp4netns) whose port 8000 is published on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ DEBIAN_PACKAGES = ("podman", "buildah", "debootstrap", "runc", "slirp4netns")
 """What podman needs here; `.ci/run` installs them in CI."""
 
 BASE_CACHE = Path(__file__).resolve().parent.parent / "build" / "container"
-"""Where the debootstrapped base is kept between runs (a minute and ~200 MB from the archive)."""
+"""Where the debootstrapped base is kept between runs (1-3 minutes and ~300 MB to make)."""
 
 # Debian's crun 1.8 refuses this host's hybrid cgroups: runc. Root here lacks CAP_SYS_RESOURCE,
 # so podman's default limits fail setrlimit: limits within the current ones.
@@ -72,17 +73,18 @@ def unavailable_reason() -> str | None:
 
 def debian_release() -> tuple[str, str]:
     """This machine's Debian codename and the archive apt installs it from ("" when unknown)."""
-    fields = {}
-    for line in Path("/etc/os-release").read_text(encoding="utf-8").splitlines():
-        key, _, value = line.partition("=")
-        fields[key] = value.strip('"')
-    codename = fields.get("VERSION_CODENAME", "")
-    targets = subprocess.run(
-        ["apt-get", "indextargets", "--format", "$(RELEASE) $(REPO_URI)"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split("\n")
+    try:
+        os_release = Path("/etc/os-release").read_text(encoding="utf-8").splitlines()
+        targets = subprocess.run(
+            ["apt-get", "indextargets", "--format", "$(RELEASE) $(REPO_URI)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split("\n")
+    except OSError:  # not Debian-like: no os-release, or no apt
+        return "", ""
+    fields = dict(line.partition("=")[::2] for line in os_release)
+    codename = fields.get("VERSION_CODENAME", "").strip('"')
     mirrors = [line.split()[1] for line in targets if line.split()[:1] == [codename]]
     return (codename, mirrors[0]) if codename and mirrors else ("", "")
 
@@ -126,7 +128,8 @@ def debian_rootfs(cache: Path = BASE_CACHE) -> Path:
     codename, mirror = debian_release()
     if not codename:
         raise ContainerUnavailable("this machine's Debian release and archive are unknown")
-    tarball = cache / f"debian-{codename}-python3.tar"
+    packages = hashlib.sha256(STAND_IN_PACKAGES.encode()).hexdigest()[:8]
+    tarball = cache / f"debian-{codename}-{packages}.tar"  # a new package list, a new base
     if tarball.is_file():
         return tarball
     cache.mkdir(parents=True, exist_ok=True)
