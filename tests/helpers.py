@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -41,6 +42,34 @@ def trained(project: Path, env: dict[str, str]) -> Path:
     test, and trains when a test runs on its own."""
     run(["make", "pipeline"], project, env)
     return project
+
+
+def native_prediction(
+    project: Path, env: dict[str, str], scratch: Path, package: str = "my_ml_project"
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The first raw row without its target, and what `python -m <package>.predict` says of it."""
+    with (project / "data/raw/breast_cancer.csv").open(newline="") as raw:
+        row = next(csv.DictReader(raw))
+    del row["diagnosis"]
+    (scratch / "row.csv").write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    command = ["python", "-m", f"{package}.predict", str(scratch / "row.csv")]
+    run(["poetry", "run", *command, str(scratch / "out.csv")], project, env)
+    with (scratch / "out.csv").open(newline="") as out:
+        return row, next(csv.DictReader(out))
+
+
+def assert_served_like_native(base_url: str, row: dict[str, str], native: dict[str, str]) -> None:
+    """POST `row` to the API's /predict and compare its answer with the predict command's."""
+    request = urllib.request.Request(
+        f"{base_url}/predict",
+        data=json.dumps({"instances": [{k: float(v) for k, v in row.items()}]}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        [prediction] = json.load(response)["predictions"]
+    assert prediction["predicted"] == native["predicted"]
+    for label, probability in prediction["probabilities"].items():
+        assert probability == pytest.approx(float(native[f"probability_{label}"]))
 
 
 def free_port() -> int:

@@ -5,25 +5,24 @@ Two representative projects are installed (installing takes about a minute each)
   and a second clone that gets data and models back with `dvc pull`;
 - non-default answers with hostile free text, rendered by copier: Apache-2.0, no CI, no
   experiment tracker, no serving, no ONNX export.
-Python 3.12 and 3.13 projects are rendered and compared by test_render.py but not installed:
-this machine has Python 3.11 only.
+Both use the default Python, 3.11; test_pythons.py installs and runs a 3.12 and a 3.13 project,
+and test_container.py builds and runs the serving image.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import tomllib
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import (
     PIPELINE_OUTPUTS,
+    assert_served_like_native,
     free_port,
+    native_prediction,
     porcelain,
     started,
     trained,
@@ -86,30 +85,13 @@ def test_make_serve_answers_like_the_predict_command(
     default_project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     project = trained(default_project, env)
-    with (project / "data/raw/breast_cancer.csv").open(newline="") as raw:
-        row = next(csv.DictReader(raw))
-    del row["diagnosis"]
-    (tmp_path / "row.csv").write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
-    command = ["python", "-m", "my_ml_project.predict", str(tmp_path / "row.csv")]
-    run(["poetry", "run", *command, str(tmp_path / "out.csv")], project, env)
-    with (tmp_path / "out.csv").open(newline="") as out:
-        expected = next(csv.DictReader(out))
-
+    row, native = native_prediction(project, env, tmp_path)
     port = free_port()
     log = tmp_path / "serve.log"
     with started(["make", "serve", f"PORT={port}"], project, env, log) as server:
         health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
         assert health["model_loaded"] is True
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/predict",
-            data=json.dumps({"instances": [{k: float(v) for k, v in row.items()}]}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            [prediction] = json.load(response)["predictions"]
-    assert prediction["predicted"] == expected["predicted"]
-    for label, probability in prediction["probabilities"].items():
-        assert probability == pytest.approx(float(expected[f"probability_{label}"]))
+        assert_served_like_native(f"http://127.0.0.1:{port}", row, native)
     assert porcelain(project, env) == set()
 
 

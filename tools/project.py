@@ -34,6 +34,10 @@ def project_env(home: Path | None = None, extra: Mapping[str, str] | None = None
     env["POETRY_CACHE_DIR"] = str(CACHE_ROOT / "poetry")
     env["PRE_COMMIT_HOME"] = str(CACHE_ROOT / "pre-commit")
     env.pop("VIRTUAL_ENV", None)  # else Poetry would install into the template's own venv
+    # Under the template's make, command-line variables (`make test PYTHON=...`) reach every
+    # sub-make through MAKEFLAGS: the project's make would take the template's PYTHON.
+    for variable in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(variable, None)
     env.setdefault("GIT_AUTHOR_NAME", _git_config("user.name") or "Template Tests")
     env.setdefault("GIT_AUTHOR_EMAIL", _git_config("user.email") or "tests@example.com")
     env.setdefault("GIT_COMMITTER_NAME", env["GIT_AUTHOR_NAME"])
