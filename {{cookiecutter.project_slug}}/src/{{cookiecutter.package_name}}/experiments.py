@@ -366,10 +366,24 @@ class _ConfigTree:
                 node[part] = CommentedMap()
             node = node[part]
         node[leaf] = value
+        _keep_comment_gap(node, leaf, current, value)
         return True
 
 
 _MISSING = object()
+
+
+def _keep_comment_gap(node: Any, key: str, old: Any, new: Any) -> None:
+    """Keep the gap before the comment after ``key: value`` when the value's width changes
+    (ruamel keeps the comment's column: `seed: 7  # ...` after `seed: 42 # ...`)."""
+    comment = node.ca.items.get(key) if isinstance(node, CommentedMap) else None
+    if comment and len(comment) > 2 and comment[2] is not None and old is not _MISSING:
+        mark = comment[2].start_mark
+        mark.column = max(0, mark.column + len(_scalar(new)) - len(_scalar(old)))
+
+
+def _scalar(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n").strip()
 
 
 def _local_key(key: str, package: str) -> str | None:
