@@ -225,7 +225,15 @@ def run_experiment(overrides: Sequence[str]) -> str:
     command = [sys.executable, "-m", "dvc", "exp", "run", "--temp", "--message", record]
     for override in overrides:
         command += ["--set-param", override]
-    if subprocess.run(command, check=False).returncode != 0:
+    # DVC's closing hint (`dvc exp apply <exp>`) is left out: `make keep` is the way here.
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as dvc:
+        assert dvc.stdout is not None
+        for line in dvc.stdout:
+            if not line.startswith("To apply the results") and "dvc exp apply" not in line:
+                print(line, end="", flush=True)
+    if dvc.returncode != 0:
         raise ExperimentError(
             "dvc exp run failed (its output is above); the workspace is unchanged"
         )
