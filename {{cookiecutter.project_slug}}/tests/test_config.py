@@ -29,7 +29,8 @@ def test_every_config_choice_composes_and_fits_the_schema(choice: str) -> None:
 
 
 def test_overrides_reach_the_typed_config() -> None:
-    config = to_config(compose_config(["seed=7", "model.C=0.5", "data.test_size=0.3"]))
+    overrides = ["model=logistic_regression", "seed=7", "model.C=0.5", "data.test_size=0.3"]
+    config = to_config(compose_config(overrides))
     assert (config.seed, config.model["C"], config.data.test_size) == (7, 0.5, 0.3)
     assert config.model["random_state"] == 7  # interpolated from seed
 
