@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import tomllib
 from pathlib import Path
 
@@ -160,24 +161,28 @@ def test_exp_run_with_an_override_is_a_new_comparable_experiment(
     default_project: Path, env: dict[str, str]
 ) -> None:
     project = default_project
-    run(["make", "exp", "ARGS=model.C=0.05 seed=7"], project, env)
-    shown = run(["poetry", "run", "dvc", "exp", "show", "--json"], project, env).stdout
-    rows = json.loads(shown)
+    before = porcelain(project, env)
+    shown = run(["make", "--no-print-directory", "exp", "ARGS=model.C=0.05 seed=7"], project, env)
+    name = shown.stdout.strip().splitlines()[-1].rsplit("make keep EXP=", 1)[1]
+    assert f"[{name}]" in shown.stdout  # its row in the comparison table
+    rows = json.loads(run(["poetry", "run", "dvc", "exp", "show", "--json"], project, env).stdout)
     baseline = next(row for row in rows if row["rev"] != "workspace")  # HEAD
-    experiments = [exp for exp in baseline["experiments"] or [] if exp.get("revs")]
-    assert experiments, shown[:2000]
-    data = experiments[0]["revs"][0]["data"]
+    revs = [rev for exp in baseline["experiments"] or [] for rev in exp.get("revs") or []]
+    data = next(rev["data"] for rev in revs if rev.get("name") == name)
     params = data["params"]["params.yaml"]["data"]
     assert (params["model"]["C"], params["seed"], params["model"]["random_state"]) == (0.05, 7, 7)
     base_params = baseline["data"]["params"]["params.yaml"]["data"]
     assert base_params["model"]["C"] == 1.0
     metrics = data["metrics"]["reports/metrics.json"]["data"]
     assert metrics != baseline["data"]["metrics"]["reports/metrics.json"]["data"]
-    # The workspace now holds the experiment; `make report` brings back the committed run whole.
-    run(["make", "report"], project, env)
+    # DVC ran it in a temporary copy: the workspace still holds the committed run...
+    assert porcelain(project, env) == before
     status = run(["poetry", "run", "dvc", "status"], project, env)
     assert "Data and pipelines are up to date." in status.stdout
-    assert porcelain(project, env) == set()
+    # ...and its MLflow run is in the project's own store all the same.
+    with sqlite3.connect(project / "mlruns/mlflow.db") as store:
+        tagged = store.execute("SELECT value FROM tags WHERE key = 'dvc.experiment'").fetchall()
+    assert (name,) in tagged
 
 
 def test_a_clone_pulls_data_and_models_from_the_default_remote(

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from omegaconf import OmegaConf
 
 from {{ cookiecutter.package_name }}.config import (
     CONFIG_DIR,
@@ -13,7 +10,6 @@ from {{ cookiecutter.package_name }}.config import (
     dump_params,
     to_config,
 )
-from {{ cookiecutter.package_name }}.config import main as write_params
 
 
 def test_params_yaml_is_the_composition_of_configs() -> None:
@@ -33,7 +29,8 @@ def test_every_config_choice_composes_and_fits_the_schema(choice: str) -> None:
 
 
 def test_overrides_reach_the_typed_config() -> None:
-    config = to_config(compose_config(["seed=7", "model.C=0.5", "data.test_size=0.3"]))
+    overrides = ["model=logistic_regression", "seed=7", "model.C=0.5", "data.test_size=0.3"]
+    config = to_config(compose_config(overrides))
     assert (config.seed, config.model["C"], config.data.test_size) == (7, 0.5, 0.3)
     assert config.model["random_state"] == 7  # interpolated from seed
 
@@ -45,20 +42,3 @@ def test_overrides_reach_the_typed_config() -> None:
 def test_bad_configs_fail_with_a_config_error(overrides: list[str]) -> None:
     with pytest.raises(ConfigError):
         to_config(compose_config(overrides))
-
-
-def test_params_writer_refreshes_and_keeps_an_unchanged_file(tmp_path: Path) -> None:
-    output = tmp_path / "params.yaml"
-    write_params(["--output", str(output), "seed=3"])
-    assert OmegaConf.load(output).seed == 3
-    before = output.stat().st_mtime_ns
-    write_params(["--output", str(output), "seed=3"])
-    assert output.stat().st_mtime_ns == before
-
-
-def test_params_writer_refuses_an_invalid_config(tmp_path: Path) -> None:
-    output = tmp_path / "params.yaml"
-    with pytest.raises(SystemExit) as exit_info:
-        write_params(["--output", str(output), "data.test_size=lots"])
-    assert exit_info.value.code == 2
-    assert not output.exists()

@@ -3,8 +3,9 @@
 There are two ways in, and both end in the same typed :class:`Config`:
 
 * DVC stages read ``params.yaml``: the composition of ``configs/`` that ``dvc exp run``
-  writes (with its ``-S`` overrides) and that ``make params`` refreshes for ``dvc repro``.
-  Reading the file, instead of composing again, is what lets ``-S`` take effect.
+  writes (with its ``-S`` overrides) and that ``make params`` refreshes for ``dvc repro``
+  (see ``experiments.py``). Reading the file, instead of composing again, is what lets ``-S``
+  take effect.
 * Direct runs (``python -m {{ cookiecutter.package_name }}.train model=random_forest``)
   compose ``configs/`` with Hydra overrides.
 """
@@ -170,27 +171,3 @@ def run_stage(
 
 def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Write the composition of ``configs/`` (plus overrides) to ``params.yaml``."""
-    parser = argparse.ArgumentParser(
-        description="Compose configs/ into params.yaml, the file that `dvc repro` reads."
-    )
-    parser.add_argument("--output", type=Path, default=PARAMS_FILE, metavar="FILE")
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. model=random_forest")
-    args = parser.parse_args(argv)
-    try:
-        raw = compose_config(args.overrides)
-        to_config(raw)  # refuse to write parameters the stages would reject
-    except ConfigError as error:
-        parser.exit(2, f"{parser.prog}: error: {error}\n")
-    text = dump_params(raw)
-    if args.output.is_file() and args.output.read_text(encoding="utf-8") == text:
-        return  # unchanged: keep the file's timestamp
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()
