@@ -29,8 +29,9 @@ def project(tmp_path: Path) -> Iterator[Path]:
         with repo.config.edit() as config:
             config["core"]["remote"] = "storage"
             config["remote"]["storage"] = {"url": str(tmp_path / "remote")}
-        (root / "data.csv").write_text("x\n1\n")
-        repo.add(str(root / "data.csv"))
+        (root / "data").mkdir()
+        (root / "data" / "data.csv").write_text("x\n1\n")
+        repo.add(str(root / "data" / "data.csv"))
     git(root, "add", "-A")
     git(root, "commit", "--quiet", "-m", "data")
     yield root
@@ -48,31 +49,35 @@ def remote_of(root: Path) -> tuple[Repo, storage.Remote]:
 
 
 def test_an_empty_remote_is_fine_for_bundled_outputs(project: Path) -> None:
-    (project / "data.csv").unlink()
+    (project / "data" / "data.csv").unlink()
     empty_cache(project)
     repo, remote = remote_of(project)
-    assert "normal in a new project" in storage.pull(repo, remote, bundled=["data.csv"])
-    with pytest.raises(storage.StorageError, match=r"neither here nor on the remote.*data\.csv"):
+    assert "normal in a new project" in storage.pull(repo, remote, bundled=["data/data.csv"])
+    with pytest.raises(
+        storage.StorageError, match=r"neither here nor on the remote.*data/data\.csv"
+    ):
         storage.pull(repo, remote)
 
 
 def test_a_pushed_commit_is_pulled_elsewhere(project: Path, tmp_path: Path) -> None:
     repo, remote = remote_of(project)
-    (project / "data.csv").write_text("x\n2\n")  # the workspace differs from the commit
-    repo.add(str(project / "data.csv"))
+    (project / "data" / "data.csv").write_text("x\n2\n")  # the workspace differs from the commit
+    repo.add(str(project / "data" / "data.csv"))
     message = storage.push_commits(repo, remote, storage.commits_to_push("", "HEAD", "", project))
     assert "1 file(s) pushed" in message
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(project), str(clone))
     clone_repo, clone_remote = remote_of(clone)
     assert "1 file(s) pulled" in storage.pull(clone_repo, clone_remote)
-    assert (clone / "data.csv").read_text() == "x\n1\n"  # the commit's, not the workspace's
+    assert (
+        clone / "data" / "data.csv"
+    ).read_text() == "x\n1\n"  # the commit's, not the workspace's
 
 
 def test_a_push_stops_when_an_output_is_not_in_the_cache(project: Path) -> None:
     repo, remote = remote_of(project)
     empty_cache(project)
-    with pytest.raises(storage.StorageError, match=r"git push stopped: 1 output.*data\.csv"):
+    with pytest.raises(storage.StorageError, match=r"git push stopped: 1 output.*data/data\.csv"):
         storage.push_commits(repo, remote, [git(project, "rev-parse", "HEAD").strip()])
 
 

@@ -139,7 +139,7 @@ def check_reachable(repo: Any, remote: Remote) -> None:
 def _missing_outputs(repo: Any) -> list[str]:
     """Outputs that the workspace's .dvc files and dvc.lock record but the workspace lacks."""
     return sorted(
-        str(out.def_path)
+        str(out)  # the path from the project's root
         for out in repo.index.outs
         if out.use_cache and out.hash_info and not out.exists
     )
@@ -192,7 +192,7 @@ def _outputs_by_hash(repo: Any, revs: Sequence[str]) -> dict[Any, str]:
     for rev in repo.brancher(revs=list(revs), workspace=False):
         for out in repo.index.outs:
             if out.use_cache and out.hash_info:
-                outputs.setdefault(out.hash_info, f"{out.def_path} (commit {rev[:8]})")
+                outputs.setdefault(out.hash_info, f"{out} (commit {rev[:8]})")
     return outputs
 
 
