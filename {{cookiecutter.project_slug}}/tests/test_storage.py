@@ -113,7 +113,7 @@ def test_a_missing_plugin_is_one_line_and_a_failure(
         (ImportError("gs is supported, but requires 'dvc-gs' to be installed"), "needs dvc-gs"),
         (type("NoCredentialsError", (Exception,), {})("none"), "refused access (none): set AWS"),
         (PermissionError("403"), "refused access (403)"),
-        (ConnectionRefusedError(111, "refused"), "cannot reach the DVC remote"),
+        (ConnectionRefusedError(111, "refused"), "cannot use the DVC remote"),
     ],
 )
 def test_each_failure_is_one_line_that_names_the_remote(error: Exception, expected: str) -> None:
@@ -131,3 +131,11 @@ def test_a_project_without_a_remote(project: Path) -> None:
             del config["core"]["remote"]
         with pytest.raises(storage.StorageError, match="no default DVC remote"):
             storage.default_remote(Repo(project))
+
+
+def test_a_failure_that_only_counts_files_names_dvcs_cause() -> None:
+    remote = storage.Remote("storage", "azure://container/x")
+    logged = ["failed to transfer 'ab12' - No such container: 'container'", "second"]
+    message = storage.describe(remote, RuntimeError("2 files failed to upload"), logged)
+    assert "(failed to transfer 'ab12' - No such container: 'container')" in message
+    assert "does the bucket or container exist?" in message

@@ -87,8 +87,9 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def describe(remote: Remote, error: BaseException) -> str:
-    """One line: why `remote` cannot be used (a missing plugin, a refused login, no answer)."""
+def describe(remote: Remote, error: BaseException, logged: Sequence[str] = ()) -> str:
+    """One line: why `remote` cannot be used (a missing plugin, a refused login, no answer).
+    `logged`: DVC's error messages, for an error that only counts the files that failed."""
     causes = list(_causes(error))
     for cause in causes:
         if isinstance(cause, ImportError):
@@ -109,21 +110,40 @@ def describe(remote: Remote, error: BaseException) -> str:
                 f"the DVC remote {remote} refused access ({_first_line(cause)}): {hint}"
                 " (README: Team storage)"
             )
+    reason = logged[0] if logged else _first_line(causes[-1])
     return (
-        f"cannot reach the DVC remote {remote} ({_first_line(causes[-1])}): check its URL in"
-        f" .dvc/config, its endpoint (`dvc remote modify --local {remote.name} endpointurl"
-        " <url>` for a self-hosted store) and the network"
+        f"cannot use the DVC remote {remote} ({reason}): check its URL in .dvc/config (does the"
+        f" bucket or container exist?), its endpoint (`dvc remote modify --local {remote.name}"
+        " endpointurl <url>` for a self-hosted store) and the network"
     )
 
 
+class _DvcErrors(logging.Handler):
+    """DVC's error messages, kept instead of printed: the first one names the cause."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().splitlines()[0])
+
+
 @contextmanager
-def _dvc_quiet() -> Iterator[None]:
+def _dvc_quiet() -> Iterator[_DvcErrors]:
     """DVC logs a warning or an error for each file it cannot move: this module says it once."""
-    logging.disable(logging.ERROR)
+    errors = _DvcErrors()
+    loggers = [logging.getLogger(name) for name in ("dvc", "dvc_data", "dvc_objects", "")]
+    saved = [(logger.handlers, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.handlers = [errors]
+        logger.propagate = False
     try:
-        yield
+        yield errors
     finally:
-        logging.disable(logging.NOTSET)
+        for logger, (handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers = handlers
+            logger.propagate = propagate
 
 
 def check_reachable(repo: Any, remote: Remote) -> None:
@@ -148,11 +168,11 @@ def _missing_outputs(repo: Any) -> list[str]:
 def pull(repo: Any, remote: Remote, bundled: Sequence[str] = ()) -> str:
     """Pull the workspace's outputs; return what happened, or raise StorageError."""
     check_reachable(repo, remote)
-    try:
-        with _dvc_quiet():
+    with _dvc_quiet() as logged:
+        try:
             result = repo.pull(remote=remote.name, allow_missing=True)
-    except Exception as error:
-        raise StorageError(describe(remote, error)) from error
+        except Exception as error:
+            raise StorageError(describe(remote, error, logged.messages)) from error
     bundled_paths = {Path(path).as_posix() for path in bundled}
     missing = _missing_outputs(repo)
     lost = [path for path in missing if Path(path).as_posix() not in bundled_paths]
@@ -201,13 +221,13 @@ def push_commits(repo: Any, remote: Remote, revs: Sequence[str]) -> str:
     if not revs:
         return "No new commits: nothing to push to the DVC remote"
     check_reachable(repo, remote)
-    try:
-        with _dvc_quiet():
+    with _dvc_quiet() as logged:
+        try:
             pushed = repo.push(revs=list(revs), remote=remote.name, workspace=False)
             outputs = _outputs_by_hash(repo, revs)
             status = repo.cloud.status(list(outputs), remote=remote.name)
-    except Exception as error:
-        raise StorageError(describe(remote, error)) from error
+        except Exception as error:
+            raise StorageError(describe(remote, error, logged.messages)) from error
     absent = sorted(outputs[hash_info] for hash_info in status.missing | status.new)
     if absent:
         raise StorageError(
