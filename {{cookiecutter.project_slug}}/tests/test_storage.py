@@ -139,3 +139,13 @@ def test_a_failure_that_only_counts_files_names_dvcs_cause() -> None:
     message = storage.describe(remote, RuntimeError("2 files failed to upload"), logged)
     assert "(failed to transfer 'ab12' - No such container: 'container')" in message
     assert "does the bucket or container exist?" in message
+
+
+def test_a_config_dvc_cannot_read_is_one_line(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".dvc" / "config.local").write_text("['remote \"storage\"']\n    nonsense = 1\n")
+    monkeypatch.chdir(project)
+    assert storage.main(["pull"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("DVC cannot open this project: ") and error.count("\n") == 1

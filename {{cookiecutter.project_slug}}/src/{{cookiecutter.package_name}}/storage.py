@@ -250,10 +250,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("push-commits", help="the pre-push hook (pre-commit's environment)")
     args = parser.parse_args(argv)
 
+    from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
     try:
-        with Repo(".") as repo:
+        repo = Repo(".")
+    except DvcException as error:  # .dvc/config or .dvc/config.local that DVC cannot read
+        print(f"DVC cannot open this project: {error}", file=sys.stderr)
+        return 1
+    try:
+        with repo:
             remote = default_remote(repo)
             if args.command == "pull":
                 print(pull(repo, remote, args.bundled))
