@@ -435,6 +435,7 @@ def test_make_data_says_in_one_line_what_is_wrong(
         run([*local, "endpointurl", stores.kinds["s3"].local["endpointurl"]], clone, env)
         no_login = netns.run(["make", "data"], clone, team.env, check=False)  # no AWS keys
         one_line_failure(no_login, "refused access (Unable to locate credentials): set AWS")
+        (clone / ".dvc" / "config.local").unlink()
         run([*local, "url", f"oss://{BUCKET}/ml"], clone, env)
         no_plugin = netns.run(["make", "data"], clone, env, check=False)
         one_line_failure(no_plugin, "needs dvc-oss, which is not installed")
