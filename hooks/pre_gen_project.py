@@ -43,6 +43,39 @@ _PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 _EMAIL = re.compile(r'[^@\s"\\<>,]+@[^@\s"\\<>,]+\.[^@\s"\\<>,]+')
 _URL = re.compile(r'https?://[^\s"\\<>/?#]+([/?#][^\s"\\<>]*)?')
 
+# The remote kinds DVC 3 knows (dvc/config_schema.py, REMOTE_SCHEMAS) -> the extra of the `dvc`
+# package that installs its plugin ("" when DVC itself has it). The one list: the render of
+# pyproject.toml and copier.yml's validator restate it, and tests/test_hooks.py holds them to it.
+DVC_REMOTE_EXTRAS: dict[str, str] = {
+    "s3": "s3",
+    "gs": "gs",
+    "azure": "azure",
+    "ssh": "ssh",
+    "hdfs": "hdfs",
+    "webhdfs": "webhdfs",
+    "oss": "oss",
+    "gdrive": "gdrive",
+    "http": "",
+    "https": "",
+    "webdav": "webdav",
+    "webdavs": "webdav",
+}
+# Anything that starts like a URL (a scheme of two or more characters and a colon; `C:` is a
+# Windows drive) must be one of DVC's: <scheme>://<bucket or host>[/path]. No quotes or
+# backslashes: the value goes into .dvc/config as a quoted string.
+_LOOKS_LIKE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+_DVC_URL = re.compile("(" + "|".join(DVC_REMOTE_EXTRAS) + r')://[^\s"\\/?#]+(/[^\s"\\]*)?')
+_LOCAL_PATH = re.compile(r'[^"\\]+')
+
+
+def _dvc_remote(value: str) -> bool:
+    if not _non_empty_line(value):
+        return False
+    if _LOOKS_LIKE_URL.match(value):
+        return _DVC_URL.fullmatch(value) is not None
+    return _LOCAL_PATH.fullmatch(value) is not None and value == value.strip()
+
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
@@ -96,8 +129,9 @@ RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "python_version": _choice("python_version"),
     "license": _choice("license"),
     "dvc_remote_url": (
-        _non_empty_line,
-        "use a directory or remote URL on one line" + _example("~/dvc-storage/my-ml-project"),
+        _dvc_remote,
+        "use a directory, or a URL of a DVC remote (scheme://bucket-or-host/path) with one of the"
+        " schemes " + ", ".join(DVC_REMOTE_EXTRAS) + _example("s3://my-bucket/my-ml-project"),
     ),
     "ci": _choice("ci"),
     "experiment_tracker": _choice("experiment_tracker"),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 from cookiecutter.environment import StrictEnvironment
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -142,6 +144,31 @@ VALIDATION = [
     ("dvc_remote_url", "", False),
     ("dvc_remote_url", " ", False),
     ("dvc_remote_url", "a\nb", False),
+    ("dvc_remote_url", "../shared/dvc", True),
+    ("dvc_remote_url", "C:\\Users\\me\\dvc", False),  # backslashes break the quoted config value
+    ("dvc_remote_url", "D:/dvc-storage", True),  # a Windows drive is not a scheme
+    ("dvc_remote_url", "gs://bucket", True),
+    ("dvc_remote_url", "azure://container/ml/x", True),
+    ("dvc_remote_url", "ssh://user@host.example.com:2222/srv/dvc", True),
+    ("dvc_remote_url", "hdfs://namenode/dvc", True),
+    ("dvc_remote_url", "webhdfs://namenode:9870/dvc", True),
+    ("dvc_remote_url", "https://dvc.example.com/store", True),
+    ("dvc_remote_url", "webdavs://files.example.com/dvc", True),
+    ("dvc_remote_url", "oss://bucket/dvc", True),
+    ("dvc_remote_url", "gdrive://0AIac4JZqHhKmUk9PDA/dvc", True),
+    ("dvc_remote_url", "ftp://host/dvc", False),  # not a kind DVC knows
+    ("dvc_remote_url", "s4://bucket/x", False),
+    ("dvc_remote_url", "S3://bucket/x", False),
+    ("dvc_remote_url", "file:///srv/dvc", False),  # a directory is written as a plain path
+    ("dvc_remote_url", "remote://other/x", False),  # refers to another remote, none is defined
+    ("dvc_remote_url", "s3:/bucket/x", False),
+    ("dvc_remote_url", "s3://", False),
+    ("dvc_remote_url", "s3:///x", False),
+    ("dvc_remote_url", "s3://bucket name/x", False),
+    ("dvc_remote_url", 's3://bucket/"x', False),
+    ("dvc_remote_url", "s3://bucket/x\n", False),
+    ("dvc_remote_url", " /leading/space", False),
+    ("dvc_remote_url", '/a"b', False),
     ("ci", "github", True),
     ("ci", "gitlab", True),
     ("ci", "none", True),
@@ -219,6 +246,28 @@ def test_every_question_has_a_rule(pre_gen: ModuleType, copier_yml: dict[str, An
     assert list(pre_gen.RULES) == questions
     assert all(copier_yml[name].get("validator") for name in questions)
     assert {field for field, _, valid in VALIDATION if not valid} == set(questions)
+
+
+def test_the_dvc_remote_kinds_are_one_list(
+    pre_gen: ModuleType, copier_yml: dict[str, Any], default_answers: dict[str, str]
+) -> None:
+    """copier.yml's validator and pyproject.toml's render restate DVC_REMOTE_EXTRAS of the hook:
+    the same schemes, and each URL renders the `dvc` requirement with the plugin's extra."""
+    validator = copier_yml["dvc_remote_url"]["validator"]
+    listed = re.search(r"{% set schemes = (\[.*?\]) %}", validator, re.DOTALL)
+    assert listed is not None
+    assert yaml.safe_load(listed.group(1)) == list(pre_gen.DVC_REMOTE_EXTRAS)
+    pyproject = (TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
+    environment = StrictEnvironment(keep_trailing_newline=True)
+    template = environment.from_string(pyproject)
+    urls = {"~/dvc-storage/x": "", "/srv/a://b": ""} | {
+        f"{scheme}://bucket/x": extra for scheme, extra in pre_gen.DVC_REMOTE_EXTRAS.items()
+    }
+    for url, extra in urls.items():
+        rendered = template.render(cookiecutter=default_answers | {"dvc_remote_url": url})
+        requirement = f"dvc[{extra}]>=3.60,<4" if extra else "dvc>=3.60,<4"
+        dvc_lines = [line for line in rendered.splitlines() if line.strip().startswith('"dvc')]
+        assert len(dvc_lines) == 1 and dvc_lines[0].strip().startswith(f'"{requirement}"'), url
 
 
 def test_the_first_invalid_answer_in_question_order_is_reported(pre_gen: ModuleType) -> None:
