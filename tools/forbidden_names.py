@@ -167,6 +167,20 @@ def environment_names(project: Path) -> tuple[dict[str, list[str]], list[str]]:
     return {module: sorted(dists) for module, dists in sorted(modules.items())}, distributions
 
 
+def with_every_remote_plugin(pyproject: Path) -> None:
+    """Give the rendered project's dvc requirement every remote plugin (the extras of
+    DVC_REMOTE_EXTRAS): a project has one remote kind, but any kind's modules are in its
+    environment once it chooses that kind."""
+    extras = sorted({extra for extra in _pre_gen().DVC_REMOTE_EXTRAS.values() if extra})
+    text = pyproject.read_text(encoding="utf-8")
+    requirement = re.compile(r'"dvc(\[[a-z,]+\])?>=')
+    if requirement.search(text) is None:
+        raise SystemExit(f"no dvc requirement found in {pyproject}: update tools/forbidden_names.py")
+    pyproject.write_text(
+        requirement.sub(f'"dvc[{",".join(extras)}]>=', text, count=1), encoding="utf-8"
+    )
+
+
 def collect(scratch: Path) -> dict[str, Any]:
     stdlib = stdlib_modules([interpreter(version) for version in offered_pythons()])
     template = copy_template(scratch / "template")
@@ -176,6 +190,7 @@ def collect(scratch: Path) -> dict[str, Any]:
     project = render(
         "cookiecutter", template, scratch, {**ALL_OPTIONS, "package_index_url": default_index_url()}
     )
+    with_every_remote_plugin(project / "pyproject.toml")
     env = project_env(home=scratch / "home")
     print(f"Installing every dependency group of {project.name} ...", flush=True)
     run(["poetry", "install", "--no-interaction", "--no-root", "--all-groups"], project, env)
