@@ -314,16 +314,22 @@ def team(
     run(["make", "pipeline"], project, s3_env)
     commit_all(project, s3_env, "First pipeline run")
     # An experiment in the workspace: the hook must push the commit's outputs, not these.
+    # (`make exp` leaves the workspace alone; `dvc exp apply` brings the experiment into it.)
     run(["make", "exp", "ARGS=model.C=0.5"], project, s3_env)
+    dvc_exp = ["poetry", "run", "dvc", "exp"]
+    [name] = run([*dvc_exp, "list", "--name-only"], project, env).stdout.split()
+    run([*dvc_exp, "apply", name], project, env)
+    assert run(
+        ["git", "diff", "--quiet", "HEAD", "--", "params.yaml"], project, env, check=False
+    ).returncode
     bare = root / "origin.git"
     run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(bare)], root, env)
     run(["git", "remote", "add", "origin", str(bare)], project, env)
     start = time.perf_counter()
     netns.run(["git", "push", "--quiet", "origin", "main"], project, s3_env)
     TIMINGS["s3 push (git push, the pre-push hook)"] = f"{time.perf_counter() - start:.1f} s"
-    run(["git", "stash", "--include-untracked", "--quiet"], project, env)  # drop the experiment
-    run(["git", "stash", "drop", "--quiet"], project, env)
-    run(["poetry", "run", "dvc", "checkout", "--quiet"], project, env)
+    run(["git", "checkout", "--quiet", "--", "."], project, env)  # drop the experiment
+    run(["poetry", "run", "dvc", "checkout", "--quiet", "--force"], project, env)
 
     clone = root / "clone"
     run(["git", "clone", "--quiet", str(bare), str(clone)], root, env)
