@@ -231,6 +231,12 @@ def test_own_data_as_the_readme_says_runs_and_keeps_tests_green(
     assert {"setosa", "versicolor", "virginica"} & set(errors.replace(",", " ").split())
     run(["make", "test"], project, env)  # the tests still run on the bundled sample
 
+    # Back to the committed project on the bundled sample, for the other tests that share it.
+    run(["git", "checkout", "--quiet", "--", "."], project, env)
+    run(["git", "clean", "-fdq", "--", "configs", "data"], project, env)  # my_data's files
+    run(["poetry", "run", "dvc", "checkout", "--quiet", "--force"], project, env)
+    assert not (project / "data/raw/my_data.csv").exists()
+
 
 def test_hostile_answers_install_and_pass_their_own_checks(
     template: Path, tmp_path: Path, env: dict[str, str]

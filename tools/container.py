@@ -133,7 +133,9 @@ def debian_rootfs(cache: Path = BASE_CACHE) -> Path:
     if tarball.is_file():
         return tarball
     cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache, prefix="debootstrap-") as scratch:
+    # In the system's temporary folder: debootstrap fails on a target path with spaces, which a
+    # checkout of the template may have.
+    with tempfile.TemporaryDirectory(prefix="debootstrap-") as scratch:
         rootfs = Path(scratch, "rootfs")
         command = ["debootstrap", "--variant=minbase", f"--include={STAND_IN_PACKAGES}"]
         try:
@@ -143,7 +145,7 @@ def debian_rootfs(cache: Path = BASE_CACHE) -> Path:
             raise ContainerUnavailable(f"debootstrap from {mirror} failed: {message}") from error
         finally:
             unmount_below(rootfs)  # a failed debootstrap leaves /proc, /sys mounted in it
-        partial = Path(scratch, "rootfs.tar")
+        partial = cache / f"{tarball.name}.partial"
         run(["tar", "-C", str(rootfs), "-cf", str(partial), "."], cache, os.environ)
         partial.rename(tarball)  # whole or not at all, for the next run
     return tarball

@@ -175,7 +175,7 @@ def with_every_remote_plugin(pyproject: Path) -> None:
     text = pyproject.read_text(encoding="utf-8")
     requirement = re.compile(r'"dvc(\[[a-z,]+\])?>=')
     if requirement.search(text) is None:
-        raise SystemExit(f"no dvc requirement found in {pyproject}: update tools/forbidden_names.py")
+        raise SystemExit(f"no dvc requirement in {pyproject}: update tools/forbidden_names.py")
     pyproject.write_text(
         requirement.sub(f'"dvc[{",".join(extras)}]>=', text, count=1), encoding="utf-8"
     )
