@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.project import CommandFailed, run
@@ -94,13 +94,15 @@ class Podman:
     """podman with its own configuration and storage under `home`."""
 
     home: Path
+    # podman refuses a runroot path longer than 50 characters, which a test's folder can pass.
+    runroot: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="podman-run-")))
 
     def __post_init__(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "containers.conf").write_text(CONTAINERS_CONF, encoding="utf-8")
 
     def command(self, *args: str) -> list[str]:
-        storage = ("--root", str(self.home / "storage"), "--runroot", str(self.home / "run"))
+        storage = ("--root", str(self.home / "storage"), "--runroot", str(self.runroot))
         return ["podman", *storage, "--storage-driver", "overlay", *args]
 
     @property
@@ -115,8 +117,9 @@ class Podman:
         """Stop and remove every container, then delete the storage, images and all."""
         remove = self.command("rm", "--all", "--force")
         subprocess.run(remove, env=self.env, capture_output=True, check=False)
-        unmount_below(self.home)  # the overlay driver mounts its own folder
-        shutil.rmtree(self.home, ignore_errors=True)
+        for folder in (self.home, self.runroot):
+            unmount_below(folder)  # the overlay driver mounts its own folder
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def host_ca_bundle() -> Path:
