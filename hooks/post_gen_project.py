@@ -111,9 +111,11 @@ def answers_file_text(context: Mapping[str, object], src_path: str, commit: str 
 
 
 def remove_skipped(project: Path) -> None:
-    """Delete the directory that switched-off conditional directories render to."""
-    if (project / SKIP_DIR).exists():
-        shutil.rmtree(project / SKIP_DIR)
+    """Delete the directories that switched-off conditional directories render to, at any
+    depth (copier's exclude pattern matches at any depth too)."""
+    for skipped in sorted(project.rglob(SKIP_DIR), reverse=True):
+        if skipped.is_dir():
+            shutil.rmtree(skipped)
 
 
 def main() -> int:

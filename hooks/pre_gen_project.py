@@ -79,6 +79,7 @@ def _dvc_remote(value: str) -> bool:
 CHOICES: dict[str, tuple[str, ...]] = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"),
+    "framework": ("sklearn", "pytorch"),
     "ci": ("github", "gitlab", "none"),
     "experiment_tracker": ("mlflow", "none"),
     "serving": ("fastapi", "none"),
@@ -128,6 +129,7 @@ RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     ),
     "python_version": _choice("python_version"),
     "license": _choice("license"),
+    "framework": _choice("framework"),
     "dvc_remote_url": (
         _dvc_remote,
         "use a directory, or a URL of a DVC remote (scheme://bucket-or-host/path) with one of the"
@@ -140,6 +142,10 @@ RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "package_index_url": (
         lambda value: not value or (_URL.fullmatch(value) is not None and _one_line(value)),
         "leave it empty or use an http(s) URL" + _example("https://example.com/simple"),
+    ),
+    "torch_index_url": (
+        lambda value: not value or (_URL.fullmatch(value) is not None and _one_line(value)),
+        "leave it empty or use an http(s) URL" + _example("https://example.com/whl/cpu"),
     ),
 }
 

@@ -84,12 +84,14 @@ def default_answers() -> dict[str, str]:
         "author_email": "you@example.com",
         "python_version": "3.11",
         "license": "MIT",
+        "framework": "sklearn",
         "dvc_remote_url": "~/dvc-storage/my-ml-project",
         "ci": "github",
         "experiment_tracker": "mlflow",
         "serving": "fastapi",
         "onnx_export": "yes",
         "package_index_url": "",
+        "torch_index_url": "",
     }
 
 

@@ -101,6 +101,7 @@ def test_all_options_has_every_dependency_of_every_option_set(pre_gen: ModuleTyp
         "author_name": "a",
         "author_email": "a@example.com",
         "package_index_url": "",
+        "torch_index_url": "",
         "dvc_remote_url": "~/dvc-storage/p",
     }
 

@@ -190,6 +190,19 @@ VALIDATION = [
     ("onnx_export", "true", False),
     ("onnx_export", "Yes", False),
     ("onnx_export", "", False),
+    ("framework", "sklearn", True),
+    ("framework", "pytorch", True),
+    ("framework", "torch", False),
+    ("framework", "PyTorch", False),
+    ("framework", "", False),
+    ("torch_index_url", "", True),
+    ("torch_index_url", "https://example.com/whl/cpu", True),
+    ("torch_index_url", "http://127.0.0.1:8080/simple/", True),
+    ("torch_index_url", "file:///opt/wheels", False),
+    ("torch_index_url", "example.com/whl/cpu", False),
+    ("torch_index_url", "https://example.com/a b", False),
+    ("torch_index_url", "https://example.com/{{x}}", False),
+    ("torch_index_url", 'https://example.com/"x', False),
     ("package_index_url", "", True),
     ("package_index_url", "https://example.com/simple", True),
     ("package_index_url", "http://localhost:8080/simple/", True),
@@ -396,10 +409,14 @@ def test_commit_is_recorded_only_for_a_git_template(
 def test_skip_directory_is_removed(post_gen: ModuleType, tmp_path: Path) -> None:
     (tmp_path / "__skip__" / "workflows").mkdir(parents=True)
     (tmp_path / "__skip__" / "workflows" / "ci.yml").write_text("x\n")
+    (tmp_path / "configs" / "__skip__").mkdir(parents=True)  # a switched-off config group
+    (tmp_path / "configs" / "__skip__" / "cpu.yaml").write_text("x\n")
+    (tmp_path / "configs" / "model.yaml").write_text("x\n")
     (tmp_path / "keep.txt").write_text("x\n")
     post_gen.remove_skipped(tmp_path)
     post_gen.remove_skipped(tmp_path)
-    assert [path.name for path in tmp_path.iterdir()] == ["keep.txt"]
+    remaining = sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*"))
+    assert remaining == ["configs", "configs/model.yaml", "keep.txt"]
 
 
 # --- The hooks as cookiecutter runs them ----------------------------------------------------

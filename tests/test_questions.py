@@ -22,12 +22,14 @@ QUESTIONS = [
     "author_email",
     "python_version",
     "license",
+    "framework",
     "dvc_remote_url",
     "ci",
     "experiment_tracker",
     "serving",
     "onnx_export",
     "package_index_url",
+    "torch_index_url",
 ]
 
 

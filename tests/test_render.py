@@ -39,6 +39,8 @@ TRACKERS = ("mlflow", "none")
 SERVINGS = ("fastapi", "none")
 ONNX_EXPORTS = ("yes", "no")
 INDEX_URLS = ("", "https://packages.example.com/simple")
+FRAMEWORKS = ("sklearn", "pytorch")
+TORCH_INDEX_URLS = ("", "https://packages.example.com/whl/cpu")
 OPTIONS = {
     "python_version": PYTHON_VERSIONS,
     "license": LICENSES,
@@ -47,36 +49,40 @@ OPTIONS = {
     "serving": SERVINGS,
     "onnx_export": ONNX_EXPORTS,
     "package_index_url": INDEX_URLS,
+    "framework": FRAMEWORKS,
+    "torch_index_url": TORCH_INDEX_URLS,
 }
 # The render matrix: every combination of the options that add or remove files (ci, tracker,
-# serving, ONNX), and every pair of values of any two options (a covering array: 24 rows instead
-# of the 576 of the full product). test_the_matrix_covers_every_pair keeps it so.
+# serving, ONNX; framework's files depend on ONNX only, a pair), and every pair of values of any
+# two options (a covering array: 24 rows instead of the 2304 of the full product).
+# test_the_matrix_covers_every_pair keeps it so.
 _, _MIRROR = INDEX_URLS
+_, _TORCH = TORCH_INDEX_URLS
 MATRIX = [
-    ("3.13", "BSD-3-Clause", "github", "mlflow", "fastapi", "yes", _MIRROR),
-    ("3.11", "MIT", "github", "mlflow", "fastapi", "no", _MIRROR),
-    ("3.11", "BSD-3-Clause", "github", "mlflow", "none", "yes", ""),
-    ("3.12", "BSD-3-Clause", "github", "mlflow", "none", "no", _MIRROR),
-    ("3.12", "MIT", "github", "none", "fastapi", "yes", ""),
-    ("3.12", "Apache-2.0", "github", "none", "fastapi", "no", ""),
-    ("3.12", "Proprietary", "github", "none", "none", "yes", ""),
-    ("3.12", "BSD-3-Clause", "github", "none", "none", "no", _MIRROR),
-    ("3.12", "Apache-2.0", "none", "mlflow", "fastapi", "yes", _MIRROR),
-    ("3.12", "BSD-3-Clause", "none", "mlflow", "fastapi", "no", _MIRROR),
-    ("3.13", "MIT", "none", "mlflow", "none", "yes", ""),
-    ("3.11", "Proprietary", "none", "mlflow", "none", "no", _MIRROR),
-    ("3.13", "Proprietary", "none", "none", "fastapi", "yes", _MIRROR),
-    ("3.13", "Apache-2.0", "none", "none", "fastapi", "no", _MIRROR),
-    ("3.11", "Apache-2.0", "none", "none", "none", "yes", ""),
-    ("3.12", "Proprietary", "none", "none", "none", "no", ""),
-    ("3.11", "MIT", "gitlab", "mlflow", "fastapi", "yes", ""),
-    ("3.12", "Apache-2.0", "gitlab", "mlflow", "fastapi", "no", _MIRROR),
-    ("3.13", "BSD-3-Clause", "gitlab", "mlflow", "none", "yes", ""),
-    ("3.11", "Proprietary", "gitlab", "mlflow", "none", "no", _MIRROR),
-    ("3.12", "MIT", "gitlab", "none", "fastapi", "yes", _MIRROR),
-    ("3.13", "Apache-2.0", "gitlab", "none", "fastapi", "no", ""),
-    ("3.11", "BSD-3-Clause", "gitlab", "none", "none", "yes", _MIRROR),
-    ("3.12", "Proprietary", "gitlab", "none", "none", "no", ""),
+    ("3.13", "BSD-3-Clause", "github", "mlflow", "fastapi", "yes", _MIRROR, "sklearn", ""),
+    ("3.11", "MIT", "github", "mlflow", "fastapi", "no", _MIRROR, "pytorch", ""),
+    ("3.11", "BSD-3-Clause", "github", "mlflow", "none", "yes", "", "pytorch", _TORCH),
+    ("3.12", "BSD-3-Clause", "github", "mlflow", "none", "no", _MIRROR, "pytorch", _TORCH),
+    ("3.12", "MIT", "github", "none", "fastapi", "yes", "", "sklearn", ""),
+    ("3.12", "Apache-2.0", "github", "none", "fastapi", "no", "", "pytorch", ""),
+    ("3.12", "Proprietary", "github", "none", "none", "yes", "", "pytorch", _TORCH),
+    ("3.12", "BSD-3-Clause", "github", "none", "none", "no", _MIRROR, "sklearn", _TORCH),
+    ("3.12", "Apache-2.0", "none", "mlflow", "fastapi", "yes", _MIRROR, "pytorch", ""),
+    ("3.12", "BSD-3-Clause", "none", "mlflow", "fastapi", "no", _MIRROR, "sklearn", _TORCH),
+    ("3.13", "MIT", "none", "mlflow", "none", "yes", "", "sklearn", ""),
+    ("3.11", "Proprietary", "none", "mlflow", "none", "no", _MIRROR, "sklearn", ""),
+    ("3.13", "Proprietary", "none", "none", "fastapi", "yes", _MIRROR, "pytorch", ""),
+    ("3.13", "Apache-2.0", "none", "none", "fastapi", "no", _MIRROR, "pytorch", ""),
+    ("3.11", "Apache-2.0", "none", "none", "none", "yes", "", "sklearn", _TORCH),
+    ("3.12", "Proprietary", "none", "none", "none", "no", "", "pytorch", ""),
+    ("3.11", "MIT", "gitlab", "mlflow", "fastapi", "yes", "", "pytorch", ""),
+    ("3.12", "Apache-2.0", "gitlab", "mlflow", "fastapi", "no", _MIRROR, "sklearn", _TORCH),
+    ("3.13", "BSD-3-Clause", "gitlab", "mlflow", "none", "yes", "", "pytorch", ""),
+    ("3.11", "Proprietary", "gitlab", "mlflow", "none", "no", _MIRROR, "pytorch", ""),
+    ("3.12", "MIT", "gitlab", "none", "fastapi", "yes", _MIRROR, "sklearn", _TORCH),
+    ("3.13", "Apache-2.0", "gitlab", "none", "fastapi", "no", "", "sklearn", _TORCH),
+    ("3.11", "BSD-3-Clause", "gitlab", "none", "none", "yes", _MIRROR, "pytorch", ""),
+    ("3.12", "Proprietary", "gitlab", "none", "none", "no", "", "pytorch", _TORCH),
 ]
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -101,6 +107,17 @@ ONNX_FILES = {
     "src/my_ml_project/export_onnx.py",
     "tests/test_export_onnx.py",
 }
+
+# What framework=pytorch adds to the project (and, with onnx_export=yes, PYTORCH_ONNX_FILES).
+PYTORCH_FILES = {
+    "src/my_ml_project/network.py",
+    "tests/test_network.py",
+    "configs/model/mlp.yaml",
+    "configs/trainer/cpu.yaml",
+    "configs/trainer/gpu.yaml",
+    "configs/trainer/auto.yaml",
+}
+PYTORCH_ONNX_FILES = {"tests/test_network_onnx.py"}
 
 # Rendered files whose presence the rest of the template relies on.
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
@@ -173,6 +190,7 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     assert files >= SERVING_FILES, "the default serving is FastAPI"
     assert files >= TRACKER_FILES, "the default tracker is MLflow"
     assert files >= ONNX_FILES, "the default exports the model to ONNX"
+    assert not files & PYTORCH_FILES, "the default framework is scikit-learn"
     return files
 
 
@@ -202,6 +220,10 @@ def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]
         files -= TRACKER_FILES
     if answers["onnx_export"] == "no":
         files -= ONNX_FILES
+    if answers["framework"] == "pytorch":
+        files |= PYTORCH_FILES
+        if answers["onnx_export"] == "yes":
+            files |= PYTORCH_ONNX_FILES
     return files
 
 
@@ -255,6 +277,8 @@ INVALID = [
     {"experiment_tracker": "wandb"},
     {"serving": "flask"},
     {"onnx_export": "true"},
+    {"framework": "torch"},
+    {"torch_index_url": "file:///opt/wheels"},
     {"package_index_url": "ftp://example.com/simple"},
     {"description": "two\nlines"},
 ]

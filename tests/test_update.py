@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -317,6 +318,47 @@ def test_changing_an_answer_adds_or_removes_its_files(
     update(project, "--vcs-ref=:current:", "-d", "serving=fastapi")
     assert serving <= set(snapshot(project))
     assert "serve:" in (project / "Makefile").read_text()
+    assert files_with_markers(project) == set()
+
+
+@pytest.mark.xdist_group("update")
+def test_changing_the_framework_brings_the_network_and_takes_it_away(
+    walked: dict[Engine, Path], tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    git(tmp_path, "clone", "-q", str(walked["copier"]), str(project))
+    network = {
+        "src/my_ml_project/network.py",
+        "tests/test_network.py",
+        "tests/test_network_onnx.py",
+        "configs/model/mlp.yaml",
+        "configs/trainer/cpu.yaml",
+        "configs/trainer/gpu.yaml",
+        "configs/trainer/auto.yaml",
+    }
+    index = "https://packages.example.com/whl/cpu"
+    update(
+        project, "--vcs-ref=:current:", "-d", "framework=pytorch", "-d", f"torch_index_url={index}"
+    )
+    files = set(snapshot(project))
+    assert network <= files
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert any(item.startswith("torch>=") for item in pyproject["project"]["dependencies"])
+    assert pyproject["tool"]["poetry"]["dependencies"]["torch"] == {"source": "torch"}
+    sources = {source["name"]: source for source in pyproject["tool"]["poetry"]["source"]}
+    assert sources["torch"] == {"name": "torch", "url": index, "priority": "explicit"}
+    assert "  - model: mlp\n" in (project / "configs/config.yaml").read_text()
+    assert "src/my_ml_project/ranking.py" in files, "the user's files stay"
+    assert files_with_markers(project) == set()
+    assert (recorded(project)["framework"], recorded(project)["torch_index_url"]) == (
+        "pytorch",
+        index,
+    )
+    commit_all(project, project_env(), "PyTorch")
+
+    update(project, "--vcs-ref=:current:", "-d", "framework=sklearn", "-d", "torch_index_url=")
+    assert not network & set(snapshot(project))
+    assert "torch" not in (project / "pyproject.toml").read_text()
     assert files_with_markers(project) == set()
 
 

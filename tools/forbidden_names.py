@@ -34,6 +34,7 @@ from typing import Any
 
 from tools.project import project_env, run
 from tools.render import TEMPLATE_ROOT, copy_template, default_index_url, render
+from tools.torch_index import torch_index
 
 NAMES_FILE = TEMPLATE_ROOT / "hooks" / "forbidden_names.json"
 PROJECT_TREE = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}"
@@ -58,7 +59,14 @@ def is_importable(name: str) -> bool:
 
 # The answers that turn every optional dependency on (tests/test_forbidden_names.py checks
 # that these are all of the options that add dependencies).
-ALL_OPTIONS = {"experiment_tracker": "mlflow", "serving": "fastapi", "onnx_export": "yes"}
+# framework=pytorch has every dependency of sklearn's and torch's besides (torch from this
+# machine's wheel, served on loopback by tools/torch_index.py).
+ALL_OPTIONS = {
+    "experiment_tracker": "mlflow",
+    "serving": "fastapi",
+    "onnx_export": "yes",
+    "framework": "pytorch",
+}
 
 
 def normalize(distribution: str) -> str:
@@ -187,13 +195,17 @@ def collect(scratch: Path) -> dict[str, Any]:
     # An empty list, so that the committed one cannot refuse the project rendered here.
     empty = {"stdlib": [], "modules": {}, "distributions": [], "folders": []}
     (template / NAMES_FILE.relative_to(TEMPLATE_ROOT)).write_text(dumps(empty), encoding="utf-8")
-    project = render(
-        "cookiecutter", template, scratch, {**ALL_OPTIONS, "package_index_url": default_index_url()}
-    )
-    with_every_remote_plugin(project / "pyproject.toml")
-    env = project_env(home=scratch / "home")
-    print(f"Installing every dependency group of {project.name} ...", flush=True)
-    run(["poetry", "install", "--no-interaction", "--no-root", "--all-groups"], project, env)
+    with torch_index(scratch / "torch-index") as torch_index_url:
+        answers = {
+            **ALL_OPTIONS,
+            "package_index_url": default_index_url(),
+            "torch_index_url": torch_index_url,
+        }
+        project = render("cookiecutter", template, scratch, answers)
+        with_every_remote_plugin(project / "pyproject.toml")
+        env = project_env(home=scratch / "home")
+        print(f"Installing every dependency group of {project.name} ...", flush=True)
+        run(["poetry", "install", "--no-interaction", "--no-root", "--all-groups"], project, env)
     modules, distributions = environment_names(project)
     return {
         "note": NOTE,

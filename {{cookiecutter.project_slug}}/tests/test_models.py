@@ -22,6 +22,7 @@ LOGISTIC = {"_target_": "sklearn.linear_model.LogisticRegression", "random_state
 
 def fitted(frame: pd.DataFrame) -> SklearnClassifier:
     model = build_model(LOGISTIC, FeaturesConfig())
+    assert isinstance(model, SklearnClassifier)
     model.fit(frame.drop(columns=[TARGET]), frame[TARGET])
     return model
 

@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }} import pipeline
-from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.config import CONFIG_DIR, Config
 from {{ cookiecutter.package_name }}.models import SklearnClassifier, load_model
 
 from .conftest import on_sample, smoke_config
+
+MODELS = sorted(path.stem for path in (CONFIG_DIR / "model").glob("*.yaml"))  # every model config
 
 
 def test_smoke_run_writes_every_output_with_sane_metrics(config: Config) -> None:
@@ -27,7 +29,7 @@ def test_smoke_run_writes_every_output_with_sane_metrics(config: Config) -> None
     assert (errors["actual"] != errors["predicted"]).all()
 
 
-@pytest.mark.parametrize("model", ["logistic_regression", "random_forest"])
+@pytest.mark.parametrize("model", MODELS)
 def test_same_config_same_data_same_metrics(sample_csv: Path, tmp_path: Path, model: str) -> None:
     """Every random choice (split, sampling, the model) derives from the configured seed."""
     first = pipeline.run(smoke_config(sample_csv, tmp_path / "first", f"model={model}"))

@@ -17,26 +17,28 @@ from omegaconf import OmegaConf
 
 from {{ cookiecutter.package_name }} import pipeline, report
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.models import load_model, save_model
 
 from .conftest import PROJECT_ROOT, smoke_config
 
 # What the report stage reads; the rest of a run's outputs it writes.
-INPUTS = ("train", "test", "metrics", "errors", "confusion", "roc")
+INPUTS = ("train", "test", "model", "metrics", "errors", "confusion", "roc")
 
 
 @pytest.fixture(scope="module")
 def run_dir(sample_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One smoke run of the whole pipeline, report included, shared by the tests below."""
+    """One smoke run of the whole pipeline, report included, shared by the tests below: a
+    linear model, which makes a few mistakes on the smoke sample, whatever configs/ selects."""
     out = tmp_path_factory.mktemp("run")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.chdir(PROJECT_ROOT)
-        pipeline.run(smoke_config(sample_csv, out))
+        pipeline.run(smoke_config(sample_csv, out, "model=logistic_regression"))
     yield out
 
 
 @pytest.fixture
 def run_config(sample_csv: Path, run_dir: Path) -> Config:
-    return smoke_config(sample_csv, run_dir)
+    return smoke_config(sample_csv, run_dir, "model=logistic_regression")
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def copy_config(sample_csv: Path, run_dir: Path, tmp_path: Path) -> Config:
     """A config whose report inputs are copies of the shared run's: free to edit."""
     for name in INPUTS:
         shutil.copy(run_dir / name, tmp_path / name)
-    return smoke_config(sample_csv, tmp_path)
+    return smoke_config(sample_csv, tmp_path, "model=logistic_regression")
 
 
 def html_of(config: Config) -> str:
@@ -113,6 +115,25 @@ def test_model_card_has_the_metrics_and_the_sections_to_fill_in(run_config: Conf
     intended_use, limitations = card.split("## Intended use")[1].split("## Limitations")
     assert "**To fill in.**" in intended_use and "**To fill in.**" in limitations
     assert card.endswith(f"```yaml\n{OmegaConf.to_yaml(run_config)}```\n")
+
+
+def test_a_model_trained_in_epochs_gets_its_learning_curves(copy_config: Config) -> None:
+    report.run(copy_config)
+    assert 'id="learning-curves"' not in html_of(copy_config)  # fitted in one call
+    model = load_model(Path(copy_config.paths.model))
+    history = [
+        {"epoch": 1, "train_loss": 0.9, "val_loss": 0.7, "val_accuracy": 0.6},
+        {"epoch": 2, "train_loss": 0.5, "val_loss": 0.4, "val_accuracy": 0.8},
+        {"epoch": 3, "train_loss": 0.3, "val_loss": 0.5, "val_accuracy": 0.8},
+    ]
+    model.history = history  # type: ignore[attr-defined]  # what a network records
+    save_model(model, Path(copy_config.paths.model))
+    report.run(copy_config)
+    html = html_of(copy_config)
+    assert html.count("<svg") == 3
+    curves = html.split('id="learning-curves"')[1].split("</figure>")[0]
+    for text in ("Loss per epoch", "Validation accuracy per epoch", "kept (best validation)"):
+        assert text in curves
 
 
 def test_no_mistakes_says_so(copy_config: Config) -> None:

@@ -89,6 +89,9 @@ class Config:
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     # Free-form: Hydra's ``_target_`` names the estimator class, the other keys are its arguments.
     model: dict[str, Any] = field(default_factory=dict)
+    # How a network is trained (configs/trainer/, PyTorch projects): the model's config hands it
+    # to the model, which checks it. None where models are fitted in one call.
+    trainer: Optional[dict[str, Any]] = None  # noqa: UP045
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 {%- if cookiecutter.experiment_tracker == 'mlflow' %}

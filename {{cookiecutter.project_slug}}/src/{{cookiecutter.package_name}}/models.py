@@ -1,8 +1,10 @@
 """The model interface, its scikit-learn implementation, and how models are saved.
 
 The rest of the pipeline only knows :class:`Classifier`: any class with these methods
-(a PyTorch wrapper, a gradient-boosting library, a rule set) can replace
-:class:`SklearnClassifier` without touching training, evaluation or prediction.
+(a PyTorch network, a gradient-boosting library, a rule set) can replace
+:class:`SklearnClassifier` without touching training, evaluation or prediction. A model config
+whose ``_target_`` builds a :class:`Classifier` itself is used as it is; one that builds a
+scikit-learn estimator gets the feature steps of ``configs/features/`` in front of it.
 """
 
 from __future__ import annotations
@@ -82,15 +84,25 @@ class SklearnClassifier:
         return np.asarray(self.pipeline.predict_proba(features), dtype=np.float64)
 
 
-def build_model(model: dict[str, Any], features: FeaturesConfig) -> SklearnClassifier:
-    """Instantiate the estimator named by ``model["_target_"]`` with the other keys as arguments."""
+def build_model(model: dict[str, Any], features: FeaturesConfig) -> Classifier:
+    """Instantiate the class named by ``model["_target_"]`` with the other keys as arguments: a
+    :class:`Classifier` as it is, a scikit-learn estimator inside a :class:`SklearnClassifier`."""
     if "_target_" not in model:
         raise ValueError(
             "the model config needs a _target_ (a class name),"
             " e.g. sklearn.linear_model.LogisticRegression"
         )
-    estimator = instantiate(model)
-    return SklearnClassifier(estimator, features)
+    built = instantiate(model, _convert_="all")
+    if isinstance(built, Classifier):  # a model with its own features and training loop
+        return built
+    return SklearnClassifier(built, features)
+
+
+def learning_history(model: Classifier) -> list[dict[str, float]]:
+    """The per-epoch losses and metrics of a model trained in epochs (a network's
+    ``history``); empty for a model fitted in one call."""
+    history = getattr(model, "history", None)
+    return [dict(epoch) for epoch in history] if isinstance(history, list) else []
 
 
 def save_model(model: Classifier, path: Path) -> None:

@@ -1,10 +1,11 @@
 """The run's report and model card, for people: the ``report`` stage.
 
-Reads what the other stages wrote (train and test sets, metrics, plot data, the worst
-mispredictions) and the config, and writes:
+Reads what the other stages wrote (train and test sets, the model, metrics, plot data, the
+worst mispredictions) and the config, and writes:
 
 * ``reports/report.html``: one self-contained page (metrics, confusion matrix and ROC curve as
-  inline SVG, the errors table, the config) that opens in any browser, offline, without Python;
+  inline SVG, the learning curves of a model trained in epochs, the errors table, the config)
+  that opens in any browser, offline, without Python;
 * ``reports/model_card.md``: the model card. Its "Intended use" and "Limitations" sections are
   written by people, in ``templates/model_card.md.j2``, so that every new card keeps them.
 
@@ -32,6 +33,7 @@ from omegaconf import OmegaConf
 
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 from {{ cookiecutter.package_name }}.data import load_dataset
+from {{ cookiecutter.package_name }}.models import learning_history, load_model
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +72,21 @@ class RunResults:
     test_rows: int
     feature_columns: list[str]
     class_counts: dict[str, int]  # label: rows, train and test sets together
+    history: list[dict[str, float]]  # per epoch, for a model trained in epochs; else empty
 
 
 def read_results(config: Config) -> RunResults:
     """Read the outputs of a run; a missing one says to run the pipeline first."""
     paths = config.paths
-    inputs = [paths.train, paths.test, paths.metrics, paths.errors, paths.confusion, paths.roc]
+    inputs = [
+        paths.train,
+        paths.test,
+        paths.model,
+        paths.metrics,
+        paths.errors,
+        paths.confusion,
+        paths.roc,
+    ]
     missing = [path for path in inputs if not Path(path).is_file()]
     if missing:
         raise FileNotFoundError(
@@ -96,6 +107,7 @@ def read_results(config: Config) -> RunResults:
         test_rows=len(test_set),
         feature_columns=[str(column) for column in train_set.features.columns],
         class_counts={str(label): int(count) for label, count in labels.value_counts().items()},
+        history=learning_history(load_model(Path(paths.model))),
     )
 
 
@@ -142,6 +154,24 @@ def roc_figure(roc: pd.DataFrame, auc: float | None, n_classes: int) -> Figure:
     return figure
 
 
+def learning_figure(history: list[dict[str, float]]) -> Figure:
+    """Training and validation loss, and validation accuracy, per epoch."""
+    figure = Figure(figsize=(9.6, 3.8), layout="constrained")
+    losses, accuracy = figure.subplots(1, 2)
+    epochs = [epoch["epoch"] for epoch in history]
+    losses.plot(epochs, [epoch["train_loss"] for epoch in history], label="training")
+    losses.plot(epochs, [epoch["val_loss"] for epoch in history], label="validation")
+    best = min(history, key=lambda epoch: epoch["val_loss"])
+    losses.axvline(best["epoch"], linestyle="--", color="grey", label="kept (best validation)")
+    losses.set(xlabel="Epoch", ylabel="Loss (cross-entropy)", title="Loss per epoch")
+    losses.legend(loc="upper right")
+    accuracy.plot(epochs, [epoch["val_accuracy"] for epoch in history], color="tab:orange")
+    accuracy.set(
+        xlabel="Epoch", ylabel="Accuracy", ylim=(0, 1.02), title="Validation accuracy per epoch"
+    )
+    return figure
+
+
 def to_svg(figure: Figure) -> str:
     """The figure as an ``<svg>`` element to put in an HTML page, the same bytes every time."""
     buffer = io.StringIO()
@@ -174,6 +204,7 @@ def context(config: Config, results: RunResults) -> dict[str, Any]:
         "card_template": f"src/{PACKAGE}/templates/model_card.md.j2",
         "confusion_svg": to_svg(confusion_figure(results.confusion)),
         "roc_svg": to_svg(roc_figure(results.roc, auc, len(results.confusion))),
+        "learning_svg": to_svg(learning_figure(results.history)) if results.history else None,
     }
 
 

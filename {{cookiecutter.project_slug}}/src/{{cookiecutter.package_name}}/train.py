@@ -8,7 +8,12 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 from {{ cookiecutter.package_name }}.data import Dataset, load_dataset
-from {{ cookiecutter.package_name }}.models import Classifier, build_model, save_model
+from {{ cookiecutter.package_name }}.models import (
+    Classifier,
+    build_model,
+    learning_history,
+    save_model,
+)
 {%- if cookiecutter.experiment_tracker == 'mlflow' %}
 from {{ cookiecutter.package_name }}.tracking import log_training
 {%- endif %}
@@ -30,7 +35,9 @@ def run(config: Config) -> Classifier:
     save_model(model, Path(config.paths.model))
     log.info("train: fitted %s on %d rows", config.model["_target_"], len(train_set))
 {%- if cookiecutter.experiment_tracker == 'mlflow' %}
-    log_training(config, Path(config.paths.model), Path(config.paths.train))
+    log_training(
+        config, Path(config.paths.model), Path(config.paths.train), learning_history(model)
+    )
 {%- endif %}
     return model
 
