@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from tests.ci_checks import ci_problems
+from tools.questions import load
 from tools.render import (
     ENGINES,
     Engine,
@@ -32,22 +33,9 @@ from tools.render import (
     snapshot,
 )
 
-PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
-LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
-CIS = ("github", "gitlab", "none")
-TRACKERS = ("mlflow", "none")
-SERVINGS = ("fastapi", "none")
-ONNX_EXPORTS = ("yes", "no")
 INDEX_URLS = ("", "https://packages.example.com/simple")
-OPTIONS = {
-    "python_version": PYTHON_VERSIONS,
-    "license": LICENSES,
-    "ci": CIS,
-    "experiment_tracker": TRACKERS,
-    "serving": SERVINGS,
-    "onnx_export": ONNX_EXPORTS,
-    "package_index_url": INDEX_URLS,
-}
+# Every menu question with its choices (questions.yaml), in question order, and the index URL.
+OPTIONS = {**load().choices, "package_index_url": INDEX_URLS}
 # The render matrix: every combination of the options that add or remove files (ci, tracker,
 # serving, ONNX), and every pair of values of any two options (a covering array: 24 rows instead
 # of the 576 of the full product). test_the_matrix_covers_every_pair keeps it so.
