@@ -16,6 +16,7 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 from jinja2.sandbox import SandboxedEnvironment
 
+from tools.git import git
 from tools.questions import load
 from tools.render import TEMPLATE_ROOT
 
@@ -311,19 +312,14 @@ def test_answers_file_is_what_copier_writes(
     assert post_gen.answers_file_text(context, "/abs/template", commit) == copier_text
 
 
-def _git(directory: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(directory)]
-    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
-
-
 def _repo(path: Path, origin: str | None = None) -> Path:
     path.mkdir(parents=True)
     (path / "cookiecutter.json").write_text("{}\n")
-    _git(path, "init", "-q")
-    _git(path, "add", "-A")
-    _git(path, "commit", "-q", "-m", "init")
+    git(path, "init", "-q")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "init")
     if origin:
-        _git(path, "remote", "add", "origin", origin)
+        git(path, "remote", "add", "origin", origin)
     return path
 
 
@@ -370,10 +366,10 @@ def test_commit_is_recorded_only_for_a_git_template(
     assert post_gen.template_commit(str(plain)) is None
     assert "not a git checkout" in warning()
     repo = _repo(tmp_path / "repo")
-    sha = _git(repo, "rev-parse", "--short", "HEAD").strip()
+    sha = git(repo, "rev-parse", "--short", "HEAD").strip()
     assert post_gen.template_commit(str(repo)) == sha
     assert "not at a release tag" in warning()
-    _git(repo, "tag", "v1.2.0")
+    git(repo, "tag", "v1.2.0")
     assert post_gen.template_commit(str(repo)) == "v1.2.0"
     assert warning() == ""
     (repo / "sub").mkdir()
@@ -382,7 +378,7 @@ def test_commit_is_recorded_only_for_a_git_template(
     (repo / "cookiecutter.json").write_text('{"x": 1}\n')
     assert post_gen.template_commit(str(repo)) == "v1.2.0"
     assert "uncommitted changes" in warning()
-    _git(repo, "commit", "-q", "-am", "after the release")
+    git(repo, "commit", "-q", "-am", "after the release")
     assert post_gen.template_commit(str(repo)).startswith("v1.2.0-1-g")
     assert "not at a release tag" in warning()
 

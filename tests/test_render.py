@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from tests.ci_checks import ci_problems
+from tools.git import git
 from tools.questions import load
 from tools.render import (
     ENGINES,
@@ -412,19 +413,14 @@ def test_cookiecutter_takes_a_relative_template_path(template: Path, tmp_path: P
     assert assert_same_project({"cookiecutter": project, "copier": copier})
 
 
-def _git(repo: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
-    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
-
-
 def test_a_tagged_git_template_renders_alike_and_copier_updates_cleanly(
     template: Path, tmp_path: Path
 ) -> None:
     repo = copy_template(tmp_path / "repo", source=template)
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "template")
-    _git(repo, "tag", "v0.1.0")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "template")
+    git(repo, "tag", "v0.1.0")
     projects = {engine: render(engine, repo, tmp_path / engine, {}) for engine in ENGINES}
     cookiecutter, copier = (snapshot(projects[engine]) for engine in ENGINES)
     assert differences(cookiecutter, copier) == []
@@ -434,9 +430,9 @@ def test_a_tagged_git_template_renders_alike_and_copier_updates_cleanly(
     # The bridge: copier re-renders the recorded version of a cookiecutter-born project and
     # finds nothing to change (any difference would be replayed as a user edit on every update).
     project = projects["cookiecutter"]
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "generated")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "generated")
     settings = tmp_path / "copier-settings.yml"
     settings.write_text("{}\n")
     update = subprocess.run(
@@ -448,7 +444,7 @@ def test_a_tagged_git_template_renders_alike_and_copier_updates_cleanly(
         check=False,
     )
     assert update.returncode == 0, update.stderr
-    assert _git(project, "status", "--porcelain") == ""
+    assert git(project, "status", "--porcelain") == ""
 
 
 def test_template_has_no_empty_directories(template: Path) -> None:

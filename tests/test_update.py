@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools.git import git
 from tools.project import commit_all, project_env, run
 from tools.questions import write as generate
 from tools.render import ENGINES, Engine, copy_template, default_index_url, render, snapshot
@@ -37,11 +38,6 @@ from tools.render import ENGINES, Engine, copy_template, default_index_url, rend
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 MARKERS = ("<<<<<<< before updating", "=======", ">>>>>>> after updating")
 ANSWERS = {"package_index_url": "https://packages.example.com/simple"}
-
-
-def git(repo: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
-    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
 
 
 def edit(path: Path, old: str, new: str) -> None:
