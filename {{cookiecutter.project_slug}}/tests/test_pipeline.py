@@ -130,7 +130,7 @@ def test_a_stage_the_pipeline_cannot_run_is_named_in_one_line(
     tmp_path: Path, cmd: str, message: str
 ) -> None:
     dvc_file = tmp_path / "dvc.yaml"
-    dvc_file.write_text(yaml.safe_dump({"stages": {"extra": {"cmd": cmd}}}), encoding="utf-8")
+    dvc_file.write_text(f"stages:\n  extra:\n    cmd: {cmd}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message) as failure:
         pipeline.stages(dvc_file)
     assert "\n" not in str(failure.value)

@@ -18,9 +18,9 @@ and names the module each one runs:
 * :mod:`.storage` pulls and pushes DVC-tracked files (``make data``, the pre-push hook),
 * :mod:`.sample_data` exports the bundled sample dataset (``make data``).
 
-The optional parts of the project, where it has them, are modules of their own that the core
-modules never import: :mod:`.tracking` (the MLflow tracker), :mod:`.export_onnx` (stage
-``export_onnx``) and :mod:`.serving` (the HTTP API, ``make serve``).
+The optional parts, in the projects that have them, are modules of their own that the core
+modules never import: ``tracking`` (the MLflow tracker, named in ``configs/``), ``export_onnx``
+(stage ``export_onnx``) and ``serving`` (the HTTP API, ``make serve``).
 """
 
 __version__ = "0.1.0"
