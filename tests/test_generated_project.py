@@ -76,9 +76,9 @@ def test_first_run_is_green_format_clean_and_reproducible(
 
 def test_make_smoke_writes_only_to_build(default_project: Path, env: dict[str, str]) -> None:
     run(["make", "smoke"], default_project, env)
-    assert (default_project / "build/scratch/metrics.json").is_file()
-    assert (default_project / "build/scratch/report.html").is_file()  # what CI uploads
-    assert (default_project / "build/scratch/model_card.md").is_file()
+    assert (default_project / "build/scratch/reports/metrics.json").is_file()
+    assert (default_project / "build/scratch/reports/report.html").is_file()  # what CI uploads
+    assert (default_project / "build/scratch/reports/model_card.md").is_file()
     assert porcelain(default_project, env) == set()  # build/ is ignored, tracked outputs untouched
 
 

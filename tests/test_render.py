@@ -20,6 +20,8 @@ from types import ModuleType
 
 import pytest
 import yaml
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from tests.ci_checks import ci_problems
 from tools.git import git
@@ -231,6 +233,29 @@ def test_every_combination_renders_alike(
         assert "Copyright (c) Your Name" in text or "Copyright Your Name" in text
     # The CI configuration passes the checkers of the service that runs it.
     assert ci_problems(projects["copier"]) == []
+    # params.yaml, what `dvc repro` reads, is configs/ composed (a second copy one tool needs).
+    params = (projects["copier"] / "params.yaml").read_text(encoding="utf-8")
+    assert params == composed_params(projects["copier"] / "configs")
+
+
+def composed_params(configs: Path) -> str:
+    """``configs`` composed into params.yaml, as the project's `make params` writes it."""
+    with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+        raw = compose(config_name="config")
+    OmegaConf.resolve(raw)
+    return OmegaConf.to_yaml(raw)
+
+
+def test_the_projects_python_has_no_jinja_control_blocks(template: Path) -> None:
+    """Options come in by which files exist and by configs/, so each module reads as Python."""
+    project = template / "{{cookiecutter.project_slug}}"
+    switched = [
+        str(path.relative_to(project))
+        for folder in ("src", "tests")
+        for path in sorted((project / folder).rglob("*.py"))
+        if "{%" in path.read_text(encoding="utf-8")
+    ]
+    assert switched == []
 
 
 INVALID = [
