@@ -535,7 +535,9 @@ def owner_edits(project: Path) -> dict[str, str]:
 
 @pytest.mark.xdist_group("update")
 @pytest.mark.parametrize(
-    ("engine", "answers"), [("cookiecutter", "all-on"), ("copier", "all-off")], ids="-".join
+    ("engine", "answers"),
+    [("cookiecutter", "all-on"), ("copier", "all-off")],
+    ids=["cookiecutter-all-on", "copier-all-off"],
 )
 def test_a_project_of_the_previous_template_takes_todays_with_its_owners_edits(
     previous_repo: Path, tmp_path: Path, engine: Engine, answers: str
