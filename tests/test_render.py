@@ -1,8 +1,10 @@
 """Render the template with both engines and compare.
 
 For every combination of options both engines write the same bytes and executable bits, and the
-expected files; no Jinja survives; invalid answers fail alike and leave nothing behind; hostile
-free text still gives files that parse. Generated projects are not installed here.
+expected files; no Jinja survives; the Python passes `ruff check` and `ruff format --check` under
+the project's own configuration; invalid answers fail alike and leave nothing behind; hostile
+free text still gives files that parse. Generated projects are not installed here (mypy runs on
+the projects the slow tests install, in their `make lint`).
 """
 
 from __future__ import annotations
@@ -137,6 +139,43 @@ def jinja_leftovers(files: Snapshot) -> list[str]:
     return found
 
 
+def ruff_problems(project: Path) -> list[str]:
+    """What `ruff check` and `ruff format --check` report on `project`, run inside it so that
+    ruff reads the project's own pyproject.toml (its rules and its Python's target version).
+
+    The ruff is the template's pin (requirements-dev.txt); a test on the installed default
+    project keeps it at the minor version the projects lock (ruff's minor releases are the ones
+    that change rules and style)."""
+    problems = []
+    for command in (
+        ["check", "--no-cache", "."],
+        ["format", "--check", "--diff", "--no-cache", "."],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            problems.append(f"ruff {command[0]}:\n{result.stdout}{result.stderr}")
+    return problems
+
+
+def test_the_lint_check_reads_the_projects_configuration_and_fails(tmp_path: Path) -> None:
+    config = '[tool.ruff]\nline-length = 100\n\n[tool.ruff.lint]\nselect = ["F"]\n'
+    (tmp_path / "pyproject.toml").write_text(config)
+    long_call = f'print("{"x" * 90}")\n'  # 99 characters: formatted for 100, not ruff's 88
+    (tmp_path / "clean.py").write_text(long_call)
+    assert ruff_problems(tmp_path) == []
+    (tmp_path / "unused.py").write_text("import os\n")
+    (tmp_path / "unformatted.py").write_text("x=1\n")
+    check, format_ = ruff_problems(tmp_path)
+    assert "unused.py" in check and "F401" in check
+    assert "unformatted.py" in format_ and "clean.py" not in format_
+
+
 def render_both(
     template: Path, parent: Path, answers: dict[str, str], *, in_process: bool = False
 ) -> dict[Engine, Path]:
@@ -236,6 +275,8 @@ def test_every_combination_renders_alike(
     # params.yaml, what `dvc repro` reads, is configs/ composed (a second copy one tool needs).
     params = (projects["copier"] / "params.yaml").read_text(encoding="utf-8")
     assert params == composed_params(projects["copier"] / "configs")
+    # The Python of every combination is lint clean, as `make lint` in the project wants it.
+    assert ruff_problems(projects["copier"]) == []
 
 
 def composed_params(configs: Path) -> str:
@@ -409,14 +450,9 @@ def test_hostile_free_text_renders_alike_into_files_that_parse(
 
 def test_hostile_free_text_leaves_the_code_lint_clean(template: Path, tmp_path: Path) -> None:
     """Escaped answers in Python files must be what ruff would write, or `make lint` fails in
-    the project (ruff is the template's own pin here; the project locks its own)."""
+    the project."""
     project = render("copier", template, tmp_path, HOSTILE, in_process=True)
-    ruff = [sys.executable, "-m", "ruff"]
-    for command in (["format", "--check", "--diff", "."], ["check", "--no-cache", "."]):
-        result = subprocess.run(
-            [*ruff, *command], cwd=project, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert ruff_problems(project) == []
 
 
 def test_cookiecutter_takes_a_relative_template_path(template: Path, tmp_path: Path) -> None:
