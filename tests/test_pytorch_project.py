@@ -75,9 +75,12 @@ def test_a_pytorch_project_installs_lints_tests_and_runs_its_pipeline(
     assert metrics["accuracy"] > 0.9
     html = (project / "reports/report.html").read_text(encoding="utf-8")
     assert 'id="learning-curves"' in html and "<svg" in html
-    # Every epoch's losses are in the MLflow run, one step per epoch.
+    # Every epoch's losses are in the model's MLflow run, one step per epoch.
+    run_id = json.loads((project / "models/run.json").read_text())["run_id"]
     with sqlite3.connect(project / "mlruns/mlflow.db") as store:
-        steps = store.execute("SELECT step FROM metrics WHERE key = 'val_loss'").fetchall()
+        steps = store.execute(
+            "SELECT step FROM metrics WHERE key = 'val_loss' AND run_uuid = ?", (run_id,)
+        ).fetchall()
     assert len(steps) >= 2 and sorted(steps) == [(step,) for step in range(1, len(steps) + 1)]
     commit_all(project, env, "First pipeline run")
 
