@@ -1,5 +1,5 @@
 """The generated Dockerfile, built and run with podman (tools/container.py): the image serves the
-trained model like the project's own predict command, as a non-root user.
+trained model like the project's own predict command, and its playground page, as a non-root user.
 
 Needs root, podman and debootstrap from Debian's packages (`.ci/run` installs them in CI) and
 Debian's archive; where podman cannot run, the test is skipped and says why. Its project is its
@@ -9,6 +9,9 @@ of its own, so it runs beside the `install` group.
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +89,13 @@ def test_image_serves_like_the_predict_command_as_non_root(
         health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
         assert health["model_loaded"] is True
         assert_served_like_native(f"http://127.0.0.1:{port}", row, native)
+        # The playground is in the image: its page and the form spec kept with the model. The
+        # run's mispredictions are not (reports/ stays out): that panel says how to get them.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+            assert "playground/form" in page.read().decode()
+        form = wait_until_serving(f"http://127.0.0.1:{port}/playground/form", server, log)
+        assert set(form["example"]) == set(row)
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/playground/errors", timeout=30)
+        assert missing.value.code == 404
+        assert "make pipeline" in json.load(missing.value)["detail"]

@@ -90,6 +90,7 @@ SERVING_FILES = {
     "Dockerfile",
     ".dockerignore",
     "src/my_ml_project/serving.py",
+    "src/my_ml_project/playground.html",
     "tests/test_serving.py",
 }
 

@@ -317,6 +317,7 @@ def test_changing_an_answer_adds_or_removes_its_files(
         "Dockerfile",
         ".dockerignore",
         "src/my_ml_project/serving.py",
+        "src/my_ml_project/playground.html",
         "tests/test_serving.py",
     }
     assert serving <= set(snapshot(project))

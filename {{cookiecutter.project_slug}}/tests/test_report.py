@@ -4,6 +4,7 @@ the data, fetch nothing, and are the same bytes for the same run."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import re
 import shutil
@@ -93,8 +94,13 @@ def test_report_is_self_contained(run_config: Config) -> None:
     html = html_of(run_config)
     for fetches in ("<script", "<link", "<img", "<image", "<iframe", "src=", "@import"):
         assert fetches not in html
-    # The only references are the SVGs' own: clip paths and markers, by id.
+    # The only references are the SVGs' own (clip paths and markers, by id), and in a project
+    # that serves its model, a link to the playground that `make serve` starts.
     references = re.findall(r'href="([^"]*)"', html) + re.findall(r"url\(([^)]*)\)", html)
+    links = [reference for reference in references if not reference.startswith("#")]
+    serves = importlib.util.find_spec(f"{report.PACKAGE}.serving") is not None
+    assert links == (["http://127.0.0.1:8000/"] if serves else [])
+    references = [reference for reference in references if reference not in links]
     assert references and all(reference.startswith("#") for reference in references)
 
 

@@ -9,6 +9,7 @@ scikit-learn estimator gets the feature steps of ``configs/features/`` in front 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -24,6 +25,80 @@ from {{ cookiecutter.package_name }}.config import FeaturesConfig
 from {{ cookiecutter.package_name }}.features import build_features
 
 ColumnKind = Literal["number", "text"]
+Value = float | str
+
+
+@dataclass(frozen=True)
+class InputColumn:
+    """One input column as the model saw it in training."""
+
+    name: str
+    kind: ColumnKind
+    minimum: float | None = None  # number columns: the range seen (None when all were missing)
+    maximum: float | None = None
+    categories: list[str] = field(default_factory=list)  # text columns: most frequent first
+
+
+@dataclass(frozen=True)
+class TrainingInputs:
+    """What a model saw of its inputs in training: kept with the model, so that a server (or an
+    image without the data) can show ranges and choices, and start from a real row."""
+
+    columns: list[InputColumn]
+    example: dict[str, Value]  # a real training row: the most typical one without missing values
+
+
+def describe_inputs(features: pd.DataFrame, kinds: dict[str, ColumnKind]) -> TrainingInputs:
+    """Ranges, categories and a typical row of the training features, for the ``kinds`` columns."""
+    features = features[list(kinds)]
+    columns = []
+    for name, kind in kinds.items():
+        values = features[name].dropna()
+        if kind == "number":
+            finite = values[np.isfinite(values.astype(float))]
+            bounds = (float(finite.min()), float(finite.max())) if len(finite) else (None, None)
+            columns.append(InputColumn(name, kind, *bounds))
+        else:
+            counts = values.astype(str).value_counts(sort=True)
+            columns.append(InputColumn(name, kind, categories=[str(c) for c in counts.index]))
+    return TrainingInputs(columns=columns, example=_typical_row(features, kinds))
+
+
+def _typical_row(features: pd.DataFrame, kinds: dict[str, ColumnKind]) -> dict[str, Value]:
+    """The complete row nearest the medians of the number columns (in standard deviations); if
+    every row misses a value, the medians and the most frequent categories themselves."""
+    complete = features.replace([np.inf, -np.inf], np.nan).dropna()
+    if complete.empty:
+        return {
+            name: float(features[name].median())
+            if kind == "number"
+            else str(features[name].mode()[0])
+            for name, kind in kinds.items()
+            if features[name].notna().any()
+        }
+    distance = np.zeros(len(complete))
+    for name, kind in kinds.items():
+        column = complete[name].astype(float) if kind == "number" else None
+        if column is not None and column.std() > 0:
+            distance += ((column - column.median()) / column.std()).abs().to_numpy()
+    row = complete.iloc[int(distance.argmin())]
+    return {
+        name: float(row[name]) if kind == "number" else str(row[name])
+        for name, kind in kinds.items()
+    }
+
+
+@runtime_checkable
+class DescribesItsInputs(Protocol):
+    """A model that keeps what it saw of its inputs in training, as :class:`SklearnClassifier`
+    does: the playground of ``make serve`` builds its form from it. Another model class gets
+    the same by setting ``self.training_inputs = describe_inputs(features, self.input_columns)``
+    in its ``fit``."""
+
+    @property
+    def training_inputs(self) -> TrainingInputs:
+        """Ranges and categories of the input columns seen in training, and a typical row."""
+        ...
 
 
 @runtime_checkable
@@ -76,6 +151,7 @@ class SklearnClassifier:
 
     def fit(self, features: pd.DataFrame, target: pd.Series) -> None:
         self.pipeline.fit(features, target)
+        self.training_inputs = describe_inputs(features, self.input_columns)
 
     def predict(self, features: pd.DataFrame) -> npt.NDArray[Any]:
         return np.asarray(self.pipeline.predict(features))
