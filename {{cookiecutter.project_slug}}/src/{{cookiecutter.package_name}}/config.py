@@ -41,6 +41,8 @@ class ConfigError(ValueError):
 class DataConfig:
     raw_path: str = MISSING
     target: str = MISSING
+    # The data contract (data/schema/<dataset>.yaml): `make schema` writes it, `validate` reads it.
+    schema: Optional[str] = None  # noqa: UP045
     test_size: float = 0.2
     max_rows: Optional[int] = None  # noqa: UP045
 
@@ -57,6 +59,7 @@ class EvaluationConfig:
 
 @dataclass
 class PathsConfig:
+    validation: str = MISSING
     train: str = MISSING
     test: str = MISSING
     model: str = MISSING

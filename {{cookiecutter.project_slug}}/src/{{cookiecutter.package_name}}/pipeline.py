@@ -19,7 +19,16 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
 from hydra.errors import HydraException
 
-from {{ cookiecutter.package_name }} import data, evaluate, {% if cookiecutter.onnx_export == 'yes' %}export_onnx, {% endif %}report, train
+from {{ cookiecutter.package_name }} import (
+    data,
+    evaluate,
+{%- if cookiecutter.onnx_export == 'yes' %}
+    export_onnx,
+{%- endif %}
+    report,
+    train,
+    validate,
+)
 from {{ cookiecutter.package_name }}.config import (
     Config,
     ConfigError,
@@ -33,7 +42,8 @@ MULTIRUN_ROOT = Path("build/multirun")
 
 
 def run(config: Config) -> dict[str, float]:
-    """Prepare the data, train, {% if cookiecutter.onnx_export == 'yes' %}export to ONNX, {% endif %}evaluate, report; return the metrics."""
+    """Validate, prepare, train, {% if cookiecutter.onnx_export == 'yes' %}export to ONNX, {% endif %}evaluate, report; return the metrics."""
+    validate.run(config)
     data.run(config)
     train.run(config)
 {%- if cookiecutter.onnx_export == 'yes' %}
