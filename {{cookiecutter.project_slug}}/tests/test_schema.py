@@ -130,7 +130,7 @@ def test_make_schema_writes_once_and_replaces_only_when_forced(
 
 
 def test_write_schema_refuses_an_existing_file(config: Config, tmp_path: Path) -> None:
-    config.data.schema = str(tmp_path / "schema.yaml")
+    config.data.schema = tmp_path / "schema.yaml"
     assert write_schema(config) == tmp_path / "schema.yaml"
     with pytest.raises(SchemaError, match="not overwritten"):
         write_schema(config)

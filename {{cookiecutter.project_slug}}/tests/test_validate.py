@@ -164,8 +164,8 @@ def test_the_pipeline_stops_before_prepare_reads_broken_data(tmp_path: Path) -> 
     config = smoke_config(raw_csv, tmp_path / "out")
     with pytest.raises(validate.ContractError, match="mean_radius"):
         pipeline.run(config)
-    assert not Path(config.paths.validation).exists()
-    assert not Path(config.paths.train).exists()
+    assert not config.output("validation").exists()
+    assert not config.output("train").exists()
 
 
 def test_data_that_meets_the_schema_is_recorded(config: Config, sample_csv: Path) -> None:
@@ -176,7 +176,7 @@ def test_data_that_meets_the_schema_is_recorded(config: Config, sample_csv: Path
         "rows": ROWS,
         "columns": 31,
     }
-    assert json.loads(Path(config.paths.validation).read_text()) == record
+    assert json.loads(config.output("validation").read_text()) == record
 
 
 def test_a_missing_schema_stops_the_stage_saying_how_to_write_it(

@@ -63,7 +63,7 @@ def schema_path(config: Config) -> Path:
             "data.schema is not set: name your data's schema in configs/data/ "
             "(schema: data/schema/<dataset>.yaml), then write it with `make schema`"
         )
-    return Path(config.data.schema)
+    return config.data.schema
 
 
 def load_schema(path: Path) -> Schema:
@@ -211,7 +211,7 @@ def write_schema(config: Config, force: bool = False, margin: float = MARGIN) ->
             "To write it again from the data, run `make schema FORCE=1`, then review the change "
             f"(git diff {path}) before committing it"
         )
-    source = Path(config.data.raw_path)
+    source = config.data.raw_path
     frame = read_raw(source)
     text = schema_text(
         infer_schema(frame, config.data.target, margin), frame, source, config.data.target, margin

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -130,7 +129,7 @@ def run(config: Config) -> dict[str, Any]:
     """The ``validate`` stage: raw data and schema in, a record of what passed out."""
     path = schema_path(config)
     schema = load_schema(path)
-    raw_path = Path(config.data.raw_path)
+    raw_path = config.data.raw_path
     frame = read_raw(raw_path)
     broken = violations(frame, schema, config.data.target)
     if broken:
@@ -144,7 +143,7 @@ def run(config: Config) -> dict[str, Any]:
         "rows": len(frame),
         "columns": len(schema.columns),
     }
-    output = Path(config.paths.validation)
+    output = config.output("validation")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     log.info("validate: %d rows of %s meet %s", len(frame), raw_path, path)
