@@ -179,6 +179,13 @@ def test_data_that_meets_the_schema_is_recorded(config: Config, sample_csv: Path
     assert json.loads(config.output("validation").read_text()) == record
 
 
+def test_a_file_without_rows_is_refused(sample_csv: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text(sample_csv.read_text().splitlines()[0] + "\n")
+    with pytest.raises(SystemExit, match=rf"^error: {empty} has no rows"):
+        validate.main([*on_sample(sample_csv), f"data.raw_path={empty}"])
+
+
 def test_a_missing_schema_stops_the_stage_saying_how_to_write_it(
     sample_csv: Path, tmp_path: Path
 ) -> None:

@@ -88,9 +88,11 @@ def violations(frame: pd.DataFrame, schema: Schema, target: str) -> list[str]:
     else:
         return []
     rows = len(frame)
-    is_type_check = cases["check"].astype(str).str.startswith(("coerce_dtype", "dtype"))
-    # A column of the wrong type fails its other rules as a side effect: report the type only.
-    wrong_type = set(cases.loc[is_type_check, "column"])
+    checks = cases["check"].astype(str)
+    # A column of the wrong type fails its other rules as a side effect: report the type only,
+    # once (a value that cannot be converted fails both coerce_dtype and dtype).
+    wrong_type = set(cases.loc[checks.str.startswith(("coerce_dtype", "dtype")), "column"])
+    not_coerced = set(cases.loc[checks.str.startswith("coerce_dtype"), "column"])
     found: list[str] = []
     for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
         if check in ("column_in_dataframe", "column_in_schema"):
@@ -102,8 +104,8 @@ def violations(frame: pd.DataFrame, schema: Schema, target: str) -> list[str]:
             continue
         label = f"column {column!r}{' (the target)' if column == target else ''}"
         if str(check).startswith(("coerce_dtype", "dtype")):
-            if str(check).startswith("dtype"):
-                continue  # the same rows as its coerce_dtype failure
+            if str(check).startswith("dtype") and column in not_coerced:
+                continue
             rule = _rule("type", schema.columns[str(column)].type)
         elif column in wrong_type:
             continue
@@ -131,6 +133,8 @@ def run(config: Config) -> dict[str, Any]:
     schema = load_schema(path)
     raw_path = config.data.raw_path
     frame = read_raw(raw_path)
+    if frame.empty:
+        raise ContractError(f"{raw_path} has no rows: check the export that wrote it")
     broken = violations(frame, schema, config.data.target)
     if broken:
         raise ContractError(
