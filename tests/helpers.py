@@ -29,6 +29,7 @@ def porcelain(project: Path, env: dict[str, str]) -> set[str]:
 # Data and models are git-ignored.
 PIPELINE_OUTPUTS = {
     "?? dvc.lock",
+    "?? reports/data_validation.json",
     "?? reports/errors.csv",
     "?? reports/metrics.json",
     "?? reports/model_card.md",

@@ -96,6 +96,26 @@ def test_make_smoke_writes_only_to_build(default_project: Path, env: dict[str, s
     assert porcelain(default_project, env) == set()  # build/ is ignored, tracked outputs untouched
 
 
+def test_make_schema_rewrites_the_reviewed_schema_only_when_forced(
+    default_project: Path, env: dict[str, str]
+) -> None:
+    """The bundled sample's schema ships as `make schema` writes it, and a person's edit of it
+    is never overwritten without FORCE=1."""
+    project = default_project
+    schema = project / "data/schema/breast_cancer.yaml"
+    reviewed = schema.read_text().replace(
+        "mean_radius: {type: float, min: 4.8,", "mean_radius: {type: float, min: 5,"
+    )
+    schema.write_text(reviewed)
+    refused = run(["make", "schema"], project, env, check=False)
+    assert refused.returncode != 0
+    [line] = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert "data/schema/breast_cancer.yaml exists" in line and "make schema FORCE=1" in line
+    assert schema.read_text() == reviewed
+    run(["make", "schema", "FORCE=1"], project, env)
+    assert porcelain(project, env) == set()  # written again from the data: the shipped file
+
+
 def test_make_serve_answers_like_the_predict_command(
     default_project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -221,7 +241,8 @@ def test_a_clone_pulls_data_and_models_from_the_default_remote(
 def test_own_data_as_the_readme_says_runs_and_keeps_tests_green(
     default_project: Path, env: dict[str, str]
 ) -> None:
-    """README "Use your own data": a CSV in data/raw/, `dvc add`, a data config naming it."""
+    """README "Use your own data": a CSV in data/raw/, `dvc add`, a data config naming it and its
+    schema, `make schema`; then a new snapshot that breaks the schema stops the pipeline."""
     project = default_project
     make_iris = (
         "from sklearn.datasets import load_iris; b = load_iris(as_frame=True); f = b.frame;"
@@ -232,18 +253,40 @@ def test_own_data_as_the_readme_says_runs_and_keeps_tests_green(
     run(["poetry", "run", "dvc", "add", "data/raw/my_data.csv"], project, env)
     sample_config = (project / "configs/data/breast_cancer.yaml").read_text()
     (project / "configs/data/my_data.yaml").write_text(
-        sample_config.replace("data/raw/breast_cancer.csv", "data/raw/my_data.csv").replace(
-            "target: diagnosis", "target: species"
-        )
+        sample_config.replace("data/raw/breast_cancer.csv", "data/raw/my_data.csv")
+        .replace("target: diagnosis", "target: species")
+        .replace("data/schema/breast_cancer.yaml", "data/schema/my_data.yaml")
     )
     config = project / "configs/config.yaml"
     config.write_text(config.read_text().replace("- data: breast_cancer", "- data: my_data"))
+    run(["make", "schema"], project, env)
+    schema = (project / "data/schema/my_data.yaml").read_text()
+    assert "  species: {type: str, categories: [setosa, versicolor, virginica]" in schema
 
     run(["make", "pipeline"], project, env)  # the ONNX export is checked on iris's test split
     errors = (project / "reports/errors.csv").read_text()
     assert "species" not in errors.splitlines()[0]  # the target is not among the inputs
     assert {"setosa", "versicolor", "virginica"} & set(errors.replace(",", " ").split())
     run(["make", "test"], project, env)  # the tests still run on the bundled sample
+
+    # Next month's snapshot, a new file as the README says, brings a class the schema lacks.
+    snapshot = "data/raw/my_data-2026-12.csv"
+    add_class = (
+        "import pandas as pd; f = pd.read_csv('data/raw/my_data.csv');"
+        f"f.loc[:2, 'species'] = 'hybrid'; f.to_csv('{snapshot}', index=False)"
+    )
+    run(["poetry", "run", "python", "-c", add_class], project, env)
+    run(["poetry", "run", "dvc", "add", snapshot], project, env)
+    data_config = project / "configs/data/my_data.yaml"
+    data_config.write_text(data_config.read_text().replace("data/raw/my_data.csv", snapshot))
+    model = (project / "models/model.joblib").read_bytes()
+    stopped = run(["make", "pipeline"], project, env, check=False)
+    assert stopped.returncode != 0
+    [line] = [line for line in stopped.stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(f"error: {snapshot} breaks its schema data/schema/my_data.yaml: ")
+    rule = "'categories: [setosa, versicolor, virginica]'"
+    assert f"column 'species' (the target) breaks {rule}: 3 of 150 rows (e.g. 'hybrid')" in line
+    assert (project / "models/model.joblib").read_bytes() == model  # nothing trained on it
 
     # Back to the committed project on the bundled sample, for the other tests that share it.
     run(["git", "checkout", "--quiet", "--", "."], project, env)

@@ -11,6 +11,7 @@ import pytest
 from {{ cookiecutter.package_name }}.config import Config, compose_config, to_config
 from {{ cookiecutter.package_name }}.data import ROW_ID
 from {{ cookiecutter.package_name }}.sample_data import TARGET, load_sample
+from {{ cookiecutter.package_name }}.schema import infer_schema, schema_text
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,16 +38,28 @@ def _track_to_scratch(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRe
 
 @pytest.fixture(scope="session")
 def sample_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled dataset as a raw CSV file, written the way `make data` writes it."""
+    """The bundled dataset as a raw CSV file, written the way `make data` writes it, and its
+    schema beside it, written the way `make schema` writes it."""
     path = tmp_path_factory.mktemp("raw") / "sample.csv"
-    load_sample().to_csv(path, index=False, lineterminator="\n")
+    frame = load_sample()
+    frame.to_csv(path, index=False, lineterminator="\n")
+    schema = schema_text(infer_schema(frame, TARGET), frame, path, TARGET)
+    schema_of(path).write_text(schema, encoding="utf-8")
     return path
 
 
+def schema_of(raw_csv: Path) -> Path:
+    return raw_csv.with_suffix(".schema.yaml")
+
+
 def on_sample(raw_csv: Path) -> list[str]:
-    """Overrides that point the configured dataset at the bundled sample: the tests run on it
-    whatever data the project uses, so they need no download and no DVC remote."""
-    return [f"data.raw_path={raw_csv}", f"data.target={TARGET}"]
+    """Overrides that point the configured dataset at the bundled sample and its schema: the
+    tests run on it whatever data the project uses, so they need no download and no DVC remote."""
+    return [
+        f"data.raw_path={raw_csv}",
+        f"data.target={TARGET}",
+        f"data.schema={schema_of(raw_csv)}",
+    ]
 
 
 def smoke_config(raw_csv: Path, out: Path, *overrides: str) -> Config:

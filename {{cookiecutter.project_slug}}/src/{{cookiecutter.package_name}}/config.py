@@ -42,6 +42,8 @@ class ConfigError(ValueError):
 class DataConfig:
     raw_path: Path = MISSING
     target: str = MISSING
+    # The data contract (data/schema/<dataset>.yaml): `make schema` writes it, `validate` reads it.
+    schema: Optional[Path] = None  # noqa: UP045
     test_size: float = 0.2
     max_rows: Optional[int] = None  # noqa: UP045
 

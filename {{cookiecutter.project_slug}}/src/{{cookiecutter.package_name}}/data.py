@@ -35,8 +35,8 @@ class Dataset:
         return len(self.target)
 
 
-def load_raw(path: Path, target: str, max_rows: int | None = None, seed: int = 0) -> Dataset:
-    """Read a raw CSV file; ``max_rows`` keeps a seeded random sample (for fast runs)."""
+def read_raw(path: Path) -> pd.DataFrame:
+    """Read a raw CSV file as it is, rows indexed by ``row_id``."""
     if not path.is_file():
         raise FileNotFoundError(
             f"raw data {path} not found: run `make data` (dvc pull), "
@@ -44,6 +44,12 @@ def load_raw(path: Path, target: str, max_rows: int | None = None, seed: int = 0
         )
     frame = pd.read_csv(path)
     frame.index.name = ROW_ID
+    return frame
+
+
+def load_raw(path: Path, target: str, max_rows: int | None = None, seed: int = 0) -> Dataset:
+    """Read a raw CSV file; ``max_rows`` keeps a seeded random sample (for fast runs)."""
+    frame = read_raw(path)
     if target not in frame.columns:
         raise ValueError(
             f"target column {target!r} not in {path}; set data.target to one of: "
