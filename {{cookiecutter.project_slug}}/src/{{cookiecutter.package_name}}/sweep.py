@@ -56,9 +56,6 @@ warnings.filterwarnings("ignore", message=SCHEMA_MATCHING)
 SWEEPS_ROOT = Path("sweeps")
 RESULT_FILE = "result.json"
 SUMMARY_FILE = "summary.md"
-# Jobs' training runs become children of the sweep's run through this variable: every launcher
-# passes the environment on to its jobs (joblib's workers, submitit's local and SLURM jobs).
-PARENT_RUN_VARIABLE = "SWEEP_PARENT_RUN_ID"
 
 JobWork = Callable[[Config, Path], Mapping[str, float]]
 
@@ -194,7 +191,10 @@ def write_summary(
     if failed:
         lines += [f"Failed jobs ({len(failed)}):", *(f"- {line}" for line in failed), ""]
     lines += list(extra)
-    if best is None:
+    computed = sorted({name for result in results for name in result.metrics})
+    if best is None and computed:
+        lines.append(f"No job has a {metric} (jobs give {', '.join(computed)}): nothing to keep.")
+    elif best is None:
         lines.append(f"No job has a {metric}: nothing to keep.")
     else:
         lines += [
@@ -236,18 +236,18 @@ class ParentRun(Callback):
         module = tracker()
         if module is None:
             return
-        run_id = module.start_sweep(
+        module.start_sweep(
             without_hydra(config), Path(config.hydra.sweep.dir), list(config.hydra.overrides.task)
         )
-        if run_id:
-            os.environ[PARENT_RUN_VARIABLE] = run_id
 
 
-def multirun(task: Callable[[DictConfig], Any], overrides: Sequence[str]) -> str | None:
-    """Run ``task`` as a Hydra multirun app over ``configs/``; return the launcher's error,
-    if any (Hydra has printed it)."""
+def multirun(task: Callable[[DictConfig], Any], arguments: Sequence[str]) -> str | None:
+    """Run ``task`` as a Hydra app over ``configs/``, a multirun unless ``arguments`` hold
+    Hydra's own flags (``--help``, ``--cfg job``); return why it stopped early, if it did (Hydra
+    has printed its error)."""
     argv = sys.argv
-    sys.argv = [argv[0], "--multirun", *overrides]
+    flags = any(argument.startswith("-") for argument in arguments)
+    sys.argv = [argv[0], *([] if flags else ["--multirun"]), *arguments]
     try:
         with warnings.catch_warnings():  # the same filter as above, wherever the caller set others
             warnings.filterwarnings("ignore", message=SCHEMA_MATCHING)
@@ -256,6 +256,8 @@ def multirun(task: Callable[[DictConfig], Any], overrides: Sequence[str]) -> str
             )(task)()
     except SystemExit as stop:  # Hydra exits 1 after printing what went wrong
         return None if stop.code in (0, None) else f"the sweep stopped early (exit {stop.code})"
+    except KeyboardInterrupt:  # Ctrl-C: what the finished jobs wrote is summarized
+        return "interrupted (Ctrl-C)"
     finally:
         sys.argv = argv
     return None
@@ -283,10 +285,8 @@ def close_parent_run(
 ) -> None:
     """Close the sweep's run in the tracker, if it opened one."""
     module = tracker()
-    parent = os.environ.pop(PARENT_RUN_VARIABLE, None)
-    if module is not None and parent:
+    if module is not None:
         module.finish_sweep(
-            parent,
             folder,
             [asdict(result) for result in results],
             metric,
@@ -305,14 +305,15 @@ def finish(
     extra: Sequence[str] = (),
     best_label: str = "",
 ) -> int:
-    """Write the summary and close the sweep's run; return the exit status: 1 if a job failed."""
+    """Write the summary and close the sweep's run; the exit status: 1 if a job failed, or none
+    has the metric."""
     notes = list(extra)
     if stopped:
         notes.insert(0, f"The launcher reported an error: {stopped} (its message is above).")
     failed = failures(results)
     write_summary(folder, title, results, metric, best, notes, best_label)
     close_parent_run(folder, results, metric, best, failed + ([stopped] if stopped else []))
-    return 1 if failed or stopped or not results else 0
+    return 1 if failed or stopped or best is None else 0
 
 
 def pipeline_job(raw: DictConfig) -> dict[str, Any]:
