@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }} import sweep
-from {{ cookiecutter.package_name }}.config import compose_config
+from {{ cookiecutter.package_name }}.config import compose_config, to_config
 
 from .conftest import on_sample
 
@@ -19,6 +19,11 @@ def run_sweep(folder: Path, *overrides: str) -> object:
     with pytest.raises(SystemExit) as stop:
         sweep.main([*overrides, f"hydra.sweep.dir={folder}"])
     return stop.value.code
+
+
+def output(job: Path, name: str) -> Path:
+    """Where a job wrote its output ``name``: its folder is the root of every output."""
+    return to_config(compose_config(["paths.root=" + str(job)])).output(name)
 
 
 def summary(folder: Path) -> dict[str, Any]:
@@ -50,9 +55,9 @@ def test_a_sweep_runs_each_combination_in_its_own_folder(
         folder = tmp_path / job["job"]
         assert job["status"] == "ok"
         # Every output of the job is in its folder, and its metrics are the job's.
-        assert json.loads((folder / "metrics.json").read_text()) == job["metrics"]
-        assert (folder / "model.joblib").is_file()
-        assert (folder / "report.html").is_file()
+        assert json.loads(output(folder, "metrics").read_text()) == job["metrics"]
+        assert output(folder, "model").is_file()
+        assert output(folder, "report").is_file()
     # Ranked by evaluation.metric, best first; the best is what the summary offers to keep.
     metric = summary(tmp_path)["metric"]
     values = [job["metrics"][metric] for job in jobs]
@@ -75,7 +80,7 @@ def test_a_failing_job_loses_nothing_and_is_named_with_its_error(
     ok, failed = summary(tmp_path)["jobs"]
     assert ok["status"] == "ok"
     assert ok["overrides"][-1] == "model.C=1"
-    assert json.loads((tmp_path / ok["job"] / "metrics.json").read_text()) == ok["metrics"]
+    assert json.loads(output(tmp_path / ok["job"], "metrics").read_text()) == ok["metrics"]
     assert failed["status"] == "failed"
     assert failed["error"].startswith("InvalidParameterError: The 'C' parameter")
     text = (tmp_path / "summary.md").read_text()

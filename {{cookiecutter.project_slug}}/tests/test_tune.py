@@ -13,6 +13,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 from {{ cookiecutter.package_name }} import tune
+from {{ cookiecutter.package_name }}.config import compose_config, to_config
 from {{ cookiecutter.package_name }}.data import ROW_ID
 
 from .conftest import on_sample
@@ -42,6 +43,11 @@ def study(folder: Path) -> dict[str, Any]:
     return written
 
 
+def output(job: Path, name: str) -> Path:
+    """Where a job wrote its output ``name``: its folder is the root of every output."""
+    return to_config(compose_config(["paths.root=" + str(job)])).output(name)
+
+
 def rows(path: Path) -> set[int]:
     return set(pd.read_csv(path, index_col=ROW_ID).index)
 
@@ -55,13 +61,14 @@ def test_trials_are_scored_on_validation_and_only_the_best_on_the_test_set(
     assert (result["complete"], result["failed"]) == (3, 0)
     for trial in ("0", "1", "2"):
         job = folder / trial
-        fit, validation = rows(job / "fit.csv"), rows(job / "validation.csv")
+        train, test = output(job, "train"), output(job, "test")
+        fit, validation = rows(train.with_name("fit.csv")), rows(test.with_name("validation.csv"))
         # Both parts come from the training set; the test set is no part of a trial's score.
-        assert fit | validation == rows(job / "train.csv")
+        assert fit | validation == rows(train)
         assert not fit & validation
-        assert not (fit | validation) & rows(job / "test.csv")
+        assert not (fit | validation) & rows(test)
         recorded = json.loads((job / "result.json").read_text())
-        assert json.loads((job / "metrics.json").read_text()) == recorded["metrics"]
+        assert json.loads(output(job, "metrics").read_text()) == recorded["metrics"]
     best = result["best"]
     assert best["value"] == max(
         json.loads((folder / t / "result.json").read_text())["metrics"]["roc_auc"]
@@ -70,8 +77,8 @@ def test_trials_are_scored_on_validation_and_only_the_best_on_the_test_set(
     # The best configuration ran the whole pipeline once, on the whole training set.
     tested = json.loads((folder / "best" / "result.json").read_text())
     assert tested["status"] == "ok"
-    assert json.loads((folder / "best" / "metrics.json").read_text()) == tested["metrics"]
-    assert rows(folder / "best" / "train.csv") == rows(folder / best["folder"] / "train.csv")
+    assert json.loads(output(folder / "best", "metrics").read_text()) == tested["metrics"]
+    assert rows(output(folder / "best", "train")) == rows(output(Path(best["folder"]), "train"))
     assert tested["overrides"][0] == "model=logistic_regression"  # the search file's choice
     assert f"model.C={best['params']['model.C']}" in tested["overrides"]
     printed = capsys.readouterr().out

@@ -16,8 +16,6 @@ one parent run, and each job's training run is its child.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
 import os
@@ -29,7 +27,6 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import hydra
@@ -44,6 +41,7 @@ from {{ cookiecutter.package_name }}.config import (
     Config,
     to_config,
 )
+from {{ cookiecutter.package_name }}.tracker import SweepTracker, tracker_for
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +77,6 @@ def one_line(error: BaseException) -> str:
     return " ".join(f"{type(error).__name__}: {error}".split())
 
 
-def tracker() -> ModuleType | None:
-    """The project's experiment tracker module, when it has one."""
-    name = f"{__package__}.tracking"
-    return importlib.import_module(name) if importlib.util.find_spec(name) else None
-
-
 def redirect(config: Config, folder: Path) -> Config:
     """The same configuration, every output written to ``folder``."""
     return pipeline.in_folder(config, folder)
@@ -109,9 +101,9 @@ def run_job(raw: DictConfig, work: JobWork) -> dict[str, Any]:
         config = redirect(to_config(raw), folder)
         result.metrics = dict(work(config, folder))
         result.status = "ok"
-        run_info = getattr(config.paths, "run_info", None)
-        if run_info and Path(run_info).is_file():
-            result.run_id = json.loads(Path(run_info).read_text(encoding="utf-8")).get("run_id")
+        run_info = config.output("run_info") if "run_info" in config.paths else None
+        if run_info and run_info.is_file():
+            result.run_id = json.loads(run_info.read_text(encoding="utf-8")).get("run_id")
     except Exception as error:  # a job's failure is recorded, not raised
         result.error = one_line(error)
         log.error("job %s failed: %s\n%s", result.job, result.error, traceback.format_exc())
@@ -229,16 +221,20 @@ def ranking_metric(folder: Path) -> str:
     return without_hydra(config).evaluation.metric
 
 
+# The tracker of the running sweep, when it groups sweeps (tracker.SweepTracker): set by
+# ParentRun, in this process, before the first job starts; used to close the sweep's run.
+_sweep_tracker: SweepTracker | None = None
+
+
 class ParentRun(Callback):
     """Opens the sweep's run in the experiment tracker before the first job starts."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        module = tracker()
-        if module is None:
-            return
-        module.start_sweep(
-            without_hydra(config), Path(config.hydra.sweep.dir), list(config.hydra.overrides.task)
-        )
+        global _sweep_tracker
+        tracker = tracker_for(without_hydra(config))
+        if isinstance(tracker, SweepTracker):
+            _sweep_tracker = tracker
+            tracker.start_sweep(Path(config.hydra.sweep.dir), list(config.hydra.overrides.task))
 
 
 def multirun(task: Callable[[DictConfig], Any], arguments: Sequence[str]) -> str | None:
@@ -284,9 +280,10 @@ def close_parent_run(
     failed: Sequence[str],
 ) -> None:
     """Close the sweep's run in the tracker, if it opened one."""
-    module = tracker()
-    if module is not None:
-        module.finish_sweep(
+    global _sweep_tracker
+    tracker, _sweep_tracker = _sweep_tracker, None
+    if tracker is not None:
+        tracker.finish_sweep(
             folder,
             [asdict(result) for result in results],
             metric,

@@ -36,12 +36,13 @@ def score_on_validation(config: Config, folder: Path) -> Mapping[str, float]:
     on the rest. The test set is written (the same split as always) but never read."""
     data.run(config)
     validation_size = float(HydraConfig.get().sweeper.validation_size)
-    train_set = data.load_dataset(Path(config.paths.train), config.data.target)
+    train_set = data.load_dataset(config.output("train"), config.data.target)
     fit, validation = data.split(train_set, validation_size, config.seed)
-    config.paths.train = str(folder / "fit.csv")
-    config.paths.test = str(folder / "validation.csv")
-    data.save_dataset(fit, Path(config.paths.train))
-    data.save_dataset(validation, Path(config.paths.test))
+    # The train and evaluate stages, pointed at the two parts of the training set.
+    config.paths["train"] = config.paths["train"].with_name("fit.csv")
+    config.paths["test"] = config.paths["test"].with_name("validation.csv")
+    data.save_dataset(fit, config.output("train"))
+    data.save_dataset(validation, config.output("test"))
     train.run(config)
     return evaluate.run(config).metrics
 
