@@ -256,6 +256,11 @@ def multirun(task: Callable[[DictConfig], Any], arguments: Sequence[str]) -> str
         return None if stop.code in (0, None) else f"the sweep stopped early (exit {stop.code})"
     except KeyboardInterrupt:  # Ctrl-C: what the finished jobs wrote is summarized
         return "interrupted (Ctrl-C)"
+    except Exception as error:  # Hydra raises, not exits, under a debugger or coverage
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"error: {one_line(error)}", file=sys.stderr)
+        return f"the sweep stopped early ({one_line(error)})"
     finally:
         sys.argv = argv
     return None
