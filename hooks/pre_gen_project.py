@@ -83,6 +83,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "experiment_tracker": ("mlflow", "none"),
     "serving": ("fastapi", "none"),
     "onnx_export": ("yes", "no"),
+    "cluster": ("none", "slurm"),
 }
 
 _TEXT = "use one line of text without control characters or Jinja delimiters"
@@ -137,6 +138,7 @@ RULES: dict[str, tuple[Callable[[str], bool], str]] = {
     "experiment_tracker": _choice("experiment_tracker"),
     "serving": _choice("serving"),
     "onnx_export": _choice("onnx_export"),
+    "cluster": _choice("cluster"),
     "package_index_url": (
         lambda value: not value or (_URL.fullmatch(value) is not None and _one_line(value)),
         "leave it empty or use an http(s) URL" + _example("https://example.com/simple"),

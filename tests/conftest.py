@@ -89,6 +89,7 @@ def default_answers() -> dict[str, str]:
         "experiment_tracker": "mlflow",
         "serving": "fastapi",
         "onnx_export": "yes",
+        "cluster": "none",
         "package_index_url": "",
     }
 

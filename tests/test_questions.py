@@ -27,6 +27,7 @@ QUESTIONS = [
     "experiment_tracker",
     "serving",
     "onnx_export",
+    "cluster",
     "package_index_url",
 ]
 

@@ -38,6 +38,7 @@ CIS = ("github", "gitlab", "none")
 TRACKERS = ("mlflow", "none")
 SERVINGS = ("fastapi", "none")
 ONNX_EXPORTS = ("yes", "no")
+CLUSTERS = ("none", "slurm")
 INDEX_URLS = ("", "https://packages.example.com/simple")
 OPTIONS = {
     "python_version": PYTHON_VERSIONS,
@@ -46,37 +47,39 @@ OPTIONS = {
     "experiment_tracker": TRACKERS,
     "serving": SERVINGS,
     "onnx_export": ONNX_EXPORTS,
+    "cluster": CLUSTERS,
     "package_index_url": INDEX_URLS,
 }
 # The render matrix: every combination of the options that add or remove files (ci, tracker,
 # serving, ONNX), and every pair of values of any two options (a covering array: 24 rows instead
-# of the 576 of the full product). test_the_matrix_covers_every_pair keeps it so.
+# of the 1152 of the full product). test_the_matrix_covers_every_pair keeps it so. `cluster`
+# adds files too, but none that another answer changes: pairs cover it.
 _, _MIRROR = INDEX_URLS
 MATRIX = [
-    ("3.13", "BSD-3-Clause", "github", "mlflow", "fastapi", "yes", _MIRROR),
-    ("3.11", "MIT", "github", "mlflow", "fastapi", "no", _MIRROR),
-    ("3.11", "BSD-3-Clause", "github", "mlflow", "none", "yes", ""),
-    ("3.12", "BSD-3-Clause", "github", "mlflow", "none", "no", _MIRROR),
-    ("3.12", "MIT", "github", "none", "fastapi", "yes", ""),
-    ("3.12", "Apache-2.0", "github", "none", "fastapi", "no", ""),
-    ("3.12", "Proprietary", "github", "none", "none", "yes", ""),
-    ("3.12", "BSD-3-Clause", "github", "none", "none", "no", _MIRROR),
-    ("3.12", "Apache-2.0", "none", "mlflow", "fastapi", "yes", _MIRROR),
-    ("3.12", "BSD-3-Clause", "none", "mlflow", "fastapi", "no", _MIRROR),
-    ("3.13", "MIT", "none", "mlflow", "none", "yes", ""),
-    ("3.11", "Proprietary", "none", "mlflow", "none", "no", _MIRROR),
-    ("3.13", "Proprietary", "none", "none", "fastapi", "yes", _MIRROR),
-    ("3.13", "Apache-2.0", "none", "none", "fastapi", "no", _MIRROR),
-    ("3.11", "Apache-2.0", "none", "none", "none", "yes", ""),
-    ("3.12", "Proprietary", "none", "none", "none", "no", ""),
-    ("3.11", "MIT", "gitlab", "mlflow", "fastapi", "yes", ""),
-    ("3.12", "Apache-2.0", "gitlab", "mlflow", "fastapi", "no", _MIRROR),
-    ("3.13", "BSD-3-Clause", "gitlab", "mlflow", "none", "yes", ""),
-    ("3.11", "Proprietary", "gitlab", "mlflow", "none", "no", _MIRROR),
-    ("3.12", "MIT", "gitlab", "none", "fastapi", "yes", _MIRROR),
-    ("3.13", "Apache-2.0", "gitlab", "none", "fastapi", "no", ""),
-    ("3.11", "BSD-3-Clause", "gitlab", "none", "none", "yes", _MIRROR),
-    ("3.12", "Proprietary", "gitlab", "none", "none", "no", ""),
+    ("3.13", "BSD-3-Clause", "github", "mlflow", "fastapi", "yes", "none", _MIRROR),
+    ("3.11", "MIT", "github", "mlflow", "fastapi", "no", "none", _MIRROR),
+    ("3.11", "BSD-3-Clause", "github", "mlflow", "none", "yes", "slurm", ""),
+    ("3.12", "BSD-3-Clause", "github", "mlflow", "none", "no", "none", _MIRROR),
+    ("3.12", "MIT", "github", "none", "fastapi", "yes", "slurm", ""),
+    ("3.12", "Apache-2.0", "github", "none", "fastapi", "no", "slurm", ""),
+    ("3.12", "Proprietary", "github", "none", "none", "yes", "slurm", ""),
+    ("3.12", "BSD-3-Clause", "github", "none", "none", "no", "slurm", _MIRROR),
+    ("3.12", "Apache-2.0", "none", "mlflow", "fastapi", "yes", "none", _MIRROR),
+    ("3.12", "BSD-3-Clause", "none", "mlflow", "fastapi", "no", "none", _MIRROR),
+    ("3.13", "MIT", "none", "mlflow", "none", "yes", "slurm", ""),
+    ("3.11", "Proprietary", "none", "mlflow", "none", "no", "none", _MIRROR),
+    ("3.13", "Proprietary", "none", "none", "fastapi", "yes", "slurm", _MIRROR),
+    ("3.13", "Apache-2.0", "none", "none", "fastapi", "no", "slurm", _MIRROR),
+    ("3.11", "Apache-2.0", "none", "none", "none", "yes", "none", ""),
+    ("3.12", "Proprietary", "none", "none", "none", "no", "slurm", ""),
+    ("3.11", "MIT", "gitlab", "mlflow", "fastapi", "yes", "slurm", ""),
+    ("3.12", "Apache-2.0", "gitlab", "mlflow", "fastapi", "no", "none", _MIRROR),
+    ("3.13", "BSD-3-Clause", "gitlab", "mlflow", "none", "yes", "none", ""),
+    ("3.11", "Proprietary", "gitlab", "mlflow", "none", "no", "slurm", _MIRROR),
+    ("3.12", "MIT", "gitlab", "none", "fastapi", "yes", "none", _MIRROR),
+    ("3.13", "Apache-2.0", "gitlab", "none", "fastapi", "no", "none", ""),
+    ("3.11", "BSD-3-Clause", "gitlab", "none", "none", "yes", "none", _MIRROR),
+    ("3.12", "Proprietary", "gitlab", "none", "none", "no", "none", ""),
 ]
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -100,6 +103,13 @@ TRACKER_FILES = {"src/my_ml_project/tracking.py", "tests/test_tracking.py"}
 ONNX_FILES = {
     "src/my_ml_project/export_onnx.py",
     "tests/test_export_onnx.py",
+}
+
+# What cluster=slurm adds to the project: the submitit launcher's presets.
+CLUSTER_FILES = {
+    "configs/hydra/launcher/submitit_local.yaml",
+    "configs/hydra/launcher/submitit_slurm.yaml",
+    "configs/hydra/launcher/submitit_slurm_gpu.yaml",
 }
 
 # Rendered files whose presence the rest of the template relies on.
@@ -173,6 +183,7 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     assert files >= SERVING_FILES, "the default serving is FastAPI"
     assert files >= TRACKER_FILES, "the default tracker is MLflow"
     assert files >= ONNX_FILES, "the default exports the model to ONNX"
+    assert not files & CLUSTER_FILES, "the default has no cluster"
     return files
 
 
@@ -202,6 +213,8 @@ def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]
         files -= TRACKER_FILES
     if answers["onnx_export"] == "no":
         files -= ONNX_FILES
+    if answers["cluster"] == "slurm":
+        files |= CLUSTER_FILES
     return files
 
 
@@ -255,6 +268,7 @@ INVALID = [
     {"experiment_tracker": "wandb"},
     {"serving": "flask"},
     {"onnx_export": "true"},
+    {"cluster": "pbs"},
     {"package_index_url": "ftp://example.com/simple"},
     {"description": "two\nlines"},
 ]

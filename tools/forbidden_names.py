@@ -58,7 +58,12 @@ def is_importable(name: str) -> bool:
 
 # The answers that turn every optional dependency on (tests/test_forbidden_names.py checks
 # that these are all of the options that add dependencies).
-ALL_OPTIONS = {"experiment_tracker": "mlflow", "serving": "fastapi", "onnx_export": "yes"}
+ALL_OPTIONS = {
+    "experiment_tracker": "mlflow",
+    "serving": "fastapi",
+    "onnx_export": "yes",
+    "cluster": "slurm",
+}
 
 
 def normalize(distribution: str) -> str:
