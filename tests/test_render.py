@@ -105,11 +105,13 @@ ONNX_FILES = {
     "tests/test_export_onnx.py",
 }
 
-# What cluster=slurm adds to the project: the submitit launcher's presets.
+# What cluster=slurm adds to the project: the submitit launcher's presets, and its launchers.
 CLUSTER_FILES = {
     "configs/hydra/launcher/submitit_local.yaml",
     "configs/hydra/launcher/submitit_slurm.yaml",
     "configs/hydra/launcher/submitit_slurm_gpu.yaml",
+    "src/hydra_plugins/my_ml_project.py",
+    "tests/test_submitit_launchers.py",
 }
 
 # Rendered files whose presence the rest of the template relies on.

@@ -306,6 +306,7 @@ def test_changing_an_answer_adds_or_removes_its_files(
         "configs/hydra/launcher/submitit_local.yaml",
         "configs/hydra/launcher/submitit_slurm.yaml",
         "configs/hydra/launcher/submitit_slurm_gpu.yaml",
+        "src/hydra_plugins/my_ml_project.py",
     }
     assert serving <= set(snapshot(project))
     assert not cluster & set(snapshot(project))
