@@ -147,7 +147,11 @@ class Cluster:
         sacct = self.root / "bin" / "sacct"
         sacct.write_text(SACCT_STAND_IN)
         sacct.chmod(0o755)
-        self.env = {
+        self.env = self.client_env(base_env)
+
+    def client_env(self, base_env: Mapping[str, str]) -> dict[str, str]:
+        """`base_env` for a client of this cluster: its SLURM_CONF, the sacct stand-in first."""
+        return {
             **base_env,
             "SLURM_CONF": str(self.conf),
             "PATH": os.pathsep.join([str(self.root / "bin"), base_env.get("PATH", "")]),
@@ -221,14 +225,21 @@ class Cluster:
             tails.append(f"--- {log.name} ---\n{log.read_text(errors='replace')[-3000:]}")
         return "\n".join(tails)
 
-    def job_ids(self) -> set[str]:
-        """Every job the cluster has seen (array tasks as ID_N), finished ones included."""
-        output = self.run("squeue", "-h", "-t", "all", "-o", "%i")
-        return set(output.split())
+    def jobs(self) -> list[Job]:
+        """Every job the cluster has seen, finished ones included (for MinJobAge)."""
+        output = self.run("squeue", "-h", "-t", "all", "-o", "%A %i %T")
+        return [Job(*line.split()) for line in output.splitlines() if line.strip()]
 
     def job_states(self) -> dict[str, str]:
-        output = self.run("squeue", "-h", "-t", "all", "-o", "%i %T")
-        return dict(line.split() for line in output.splitlines() if line.strip())
+        """Each job's state by the id squeue shows (array tasks as <array id>_<task>)."""
+        return {job.name: job.state for job in self.jobs()}
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str  # SLURM_JOB_ID: unique for each task of an array
+    name: str  # as squeue and submitit's folders show it: <array id>_<task> for a task
+    state: str
 
 
 def _alive(pid: int) -> bool:
