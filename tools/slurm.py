@@ -35,14 +35,25 @@ CPUS = 2
 MEMORY_MB = 4096  # without RealMemory the node has 1 MB and every --mem request fails
 
 # submitit runs `sacct -o JobID,State,NodeList --parsable2 -j ID [-j ID ...]`: the same columns
-# from squeue, which lists finished jobs (array tasks as ID_N, as sacct does) for MinJobAge.
+# from squeue, which lists finished jobs (array tasks as ID_N, as sacct does) for MinJobAge. A
+# pending array task that is cancelled leaves no record at all without accounting: a task that
+# squeue does not know, of an array it knows, is reported CANCELLED, as sacct would.
 SACCT_STAND_IN = """\
 #!/bin/sh
 # sacct stand-in (no accounting daemon on this test cluster): answers submitit from squeue.
-ids=""
-while [ $# -gt 0 ]; do [ "$1" = -j ] && { ids="$ids${ids:+,}$2"; shift; }; shift; done
 echo "JobID|State|NodeList"
-[ -z "$ids" ] || squeue -h -t all -j "$ids" -o "%i|%T|%N" 2>/dev/null || true
+while [ $# -gt 0 ]; do
+    if [ "$1" = -j ]; then
+        known=$(squeue -h -t all -j "$2" -o "%i|%T|%N" 2>/dev/null)
+        if [ -n "$known" ]; then
+            echo "$known"
+        elif [ "${2%_*}" != "$2" ] && [ -n "$(squeue -h -t all -j "${2%_*}" 2>/dev/null)" ]; then
+            echo "$2|CANCELLED|"
+        fi
+        shift
+    fi
+    shift
+done
 """
 
 SLURM_CONF = """\
