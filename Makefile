@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .DEFAULT_GOAL := help
-.PHONY: help dev demo test test-fast lint bench forbidden-names clean
+.PHONY: help dev demo test test-fast lint generate bench forbidden-names clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -29,9 +29,13 @@ test: dev ## Run the template's whole test suite (renders, parity, and generated
 test-fast: dev ## The tests that do not install a generated project (a minute or so)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
-lint: dev ## Lint the template's own Python (hooks, tools, tests)
+lint: dev ## Lint the template's own Python (hooks, tools, tests); check that the generated question files are current
 	$(BIN)/ruff check hooks tools tests
 	$(BIN)/ruff format --check hooks tools tests
+	$(BIN)/python -m tools.questions --check
+
+generate: dev ## Write cookiecutter.json, copier.yml's questions, hooks/questions.json and the options tables from questions.yaml
+	$(BIN)/python -m tools.questions
 
 bench: dev ## Print render times per engine and the default project's install/lint/test/pipeline times and size
 	$(BIN)/python -m tools.bench

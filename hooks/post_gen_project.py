@@ -37,7 +37,10 @@ _COPIER_GIT_PREFIXES = ("git@", "git://", "git+", "https://github.com/", "https:
 
 
 def _git(directory: str, *args: str) -> str | None:
-    """Output of a git command in `directory`, or None when git fails or is missing."""
+    """Output of a git command in `directory`, or None when git fails or is missing.
+
+    Not tools/git.py: cookiecutter runs this hook from a temporary file, where the template's
+    tools cannot be imported."""
     try:
         result = subprocess.run(
             ["git", "-C", directory, *args], capture_output=True, text=True, check=False

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 from copier._template import load_template_config
-from jinja2 import StrictUndefined
+from jinja2 import Environment, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from tools.project import commit_all, project_env, run
+from tools.questions import load
 from tools.render import TEMPLATE_ROOT, copy_template, default_index_url, render
 
 
@@ -58,8 +59,15 @@ def copier_yml() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def copier_hidden(copier_yml: dict[str, Any]) -> dict[str, Any]:
-    """What copier's validators see beside the answers: the hidden `forbidden_names`."""
-    return {"forbidden_names": copier_yml["forbidden_names"]["default"]}
+    """What copier's validators see beside the answers: the hidden questions that include data
+    (`forbidden_names`, `question_rules`)."""
+    return {
+        name: question["default"]
+        for name, question in copier_yml.items()
+        if isinstance(question, dict)
+        and question.get("when") is False
+        and isinstance(question["default"], list)
+    }
 
 
 @pytest.fixture(scope="session")
@@ -74,24 +82,13 @@ def copier_env() -> SandboxedEnvironment:
 
 @pytest.fixture(scope="session")
 def default_answers() -> dict[str, str]:
-    """Every answer of the default project: the contract of cookiecutter.json and copier.yml."""
-    return {
-        "project_name": "My ML Project",
-        "project_slug": "my-ml-project",
-        "package_name": "my_ml_project",
-        "description": "A machine learning project.",
-        "author_name": "Your Name",
-        "author_email": "you@example.com",
-        "python_version": "3.11",
-        "license": "MIT",
-        "dvc_remote_url": "~/dvc-storage/my-ml-project",
-        "ci": "github",
-        "experiment_tracker": "mlflow",
-        "serving": "fastapi",
-        "onnx_export": "yes",
-        "cluster": "none",
-        "package_index_url": "",
-    }
+    """Every answer of the default project: questions.yaml's defaults, each rendered with the
+    answers before it (what both engines must answer with --no-input / --defaults)."""
+    environment = Environment(undefined=StrictUndefined)
+    answers: dict[str, str] = {}
+    for question in load().questions:
+        answers[question.name] = environment.from_string(question.default).render(answers)
+    return answers
 
 
 # Installed projects: one per test session (per xdist worker), shared by the tests of the

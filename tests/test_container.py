@@ -64,6 +64,9 @@ def test_image_serves_like_the_predict_command_as_non_root(
     }
     project = render("cookiecutter", template, tmp_path, answers)
     run(["make", "install"], project, env)
+    # Its own combination of modules (serving without tracker or ONNX), type-checked as its
+    # `make lint` does: the other installed projects run `make lint` itself.
+    run(["poetry", "run", "mypy"], project, env)
     trained(project, env)  # the image takes poetry.lock and models/model.joblib
     row, native = native_prediction(project, env, tmp_path)
 

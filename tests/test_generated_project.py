@@ -30,7 +30,7 @@ from tests.helpers import (
     wait_until_serving,
 )
 from tools.project import commit_all, run
-from tools.render import default_index_url, render
+from tools.render import TEMPLATE_ROOT, default_index_url, render
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]
 
@@ -74,11 +74,25 @@ def test_first_run_is_green_format_clean_and_reproducible(
     commit_all(project, env, "First pipeline run")  # the git hooks accept the report as written
 
 
+def test_the_template_lints_every_render_with_the_ruff_its_projects_lock(
+    default_project: Path,
+) -> None:
+    """test_render.py runs the template's ruff on every combination; a project's `make lint` runs
+    the ruff its poetry.lock holds. Ruff changes rules and style in minor releases only."""
+    lock = tomllib.loads((default_project / "poetry.lock").read_text(encoding="utf-8"))
+    [locked] = [package["version"] for package in lock["package"] if package["name"] == "ruff"]
+    requirements = (TEMPLATE_ROOT / "requirements-dev.txt").read_text(encoding="utf-8")
+    [pinned] = [line.removeprefix("ruff==") for line in requirements.split() if "ruff==" in line]
+    assert pinned.split(".")[:2] == locked.split(".")[:2], (
+        f"projects lock ruff {locked}: pin ruff=={locked} in requirements-dev.txt"
+    )
+
+
 def test_make_smoke_writes_only_to_build(default_project: Path, env: dict[str, str]) -> None:
     run(["make", "smoke"], default_project, env)
-    assert (default_project / "build/scratch/metrics.json").is_file()
-    assert (default_project / "build/scratch/report.html").is_file()  # what CI uploads
-    assert (default_project / "build/scratch/model_card.md").is_file()
+    assert (default_project / "build/scratch/reports/metrics.json").is_file()
+    assert (default_project / "build/scratch/reports/report.html").is_file()  # what CI uploads
+    assert (default_project / "build/scratch/reports/model_card.md").is_file()
     assert porcelain(default_project, env) == set()  # build/ is ignored, tracked outputs untouched
 
 

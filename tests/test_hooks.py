@@ -1,10 +1,11 @@
-"""The cookiecutter hooks on their own: validation rules (and copier.yml's copies of them), the
-.copier-answers.yml writer, and what cookiecutter's Jinja pass makes of the hook files."""
+"""The cookiecutter hooks on their own: validation rules (applied by the hook and by copier.yml's
+validators), the .copier-answers.yml writer, and what cookiecutter's Jinja pass makes of the hook
+files."""
 
 from __future__ import annotations
 
 import json
-import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
 from cookiecutter.environment import StrictEnvironment
 from jinja2.sandbox import SandboxedEnvironment
 
+from tools.git import git
+from tools.questions import load
 from tools.render import TEMPLATE_ROOT
 
 ANSWERS_TEMPLATE = (
@@ -242,26 +244,19 @@ def test_validation_is_the_same_in_both_engines(
     assert copier_message.strip() == (message or "")
 
 
-def test_every_question_has_a_rule(pre_gen: ModuleType, copier_yml: dict[str, Any]) -> None:
-    questions = [
-        key
-        for key in copier_yml
-        if not key.startswith("_") and copier_yml[key].get("when") is not False
-    ]
-    assert list(pre_gen.RULES) == questions
-    assert all(copier_yml[name].get("validator") for name in questions)
-    assert {field for field, _, valid in VALIDATION if not valid} == set(questions)
+def test_the_table_tries_every_question() -> None:
+    """Each question has a valid and an invalid answer above (the rules of a new question are
+    only tested once it has rows)."""
+    names = load().names
+    assert {field for field, _, valid in VALIDATION if valid} == set(names)
+    assert {field for field, _, valid in VALIDATION if not valid} == set(names)
 
 
 def test_the_dvc_remote_kinds_are_one_list(
-    pre_gen: ModuleType, copier_yml: dict[str, Any], default_answers: dict[str, str]
+    pre_gen: ModuleType, default_answers: dict[str, str]
 ) -> None:
-    """copier.yml's validator and pyproject.toml's render restate DVC_REMOTE_EXTRAS of the hook:
-    the same schemes, and each URL renders the `dvc` requirement with the plugin's extra."""
-    validator = copier_yml["dvc_remote_url"]["validator"]
-    listed = re.search(r"{% set schemes = (\[.*?\]) %}", validator, re.DOTALL)
-    assert listed is not None
-    assert yaml.safe_load(listed.group(1)) == list(pre_gen.DVC_REMOTE_EXTRAS)
+    """pyproject.toml's render restates DVC_REMOTE_EXTRAS (from questions.yaml): each URL
+    renders the `dvc` requirement with the plugin's extra."""
     pyproject = (TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
     environment = StrictEnvironment(keep_trailing_newline=True)
     template = environment.from_string(pyproject)
@@ -322,19 +317,14 @@ def test_answers_file_is_what_copier_writes(
     assert post_gen.answers_file_text(context, "/abs/template", commit) == copier_text
 
 
-def _git(directory: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(directory)]
-    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
-
-
 def _repo(path: Path, origin: str | None = None) -> Path:
     path.mkdir(parents=True)
     (path / "cookiecutter.json").write_text("{}\n")
-    _git(path, "init", "-q")
-    _git(path, "add", "-A")
-    _git(path, "commit", "-q", "-m", "init")
+    git(path, "init", "-q")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "init")
     if origin:
-        _git(path, "remote", "add", "origin", origin)
+        git(path, "remote", "add", "origin", origin)
     return path
 
 
@@ -381,10 +371,10 @@ def test_commit_is_recorded_only_for_a_git_template(
     assert post_gen.template_commit(str(plain)) is None
     assert "not a git checkout" in warning()
     repo = _repo(tmp_path / "repo")
-    sha = _git(repo, "rev-parse", "--short", "HEAD").strip()
+    sha = git(repo, "rev-parse", "--short", "HEAD").strip()
     assert post_gen.template_commit(str(repo)) == sha
     assert "not at a release tag" in warning()
-    _git(repo, "tag", "v1.2.0")
+    git(repo, "tag", "v1.2.0")
     assert post_gen.template_commit(str(repo)) == "v1.2.0"
     assert warning() == ""
     (repo / "sub").mkdir()
@@ -393,7 +383,7 @@ def test_commit_is_recorded_only_for_a_git_template(
     (repo / "cookiecutter.json").write_text('{"x": 1}\n')
     assert post_gen.template_commit(str(repo)) == "v1.2.0"
     assert "uncommitted changes" in warning()
-    _git(repo, "commit", "-q", "-am", "after the release")
+    git(repo, "commit", "-q", "-am", "after the release")
     assert post_gen.template_commit(str(repo)).startswith("v1.2.0-1-g")
     assert "not at a release tag" in warning()
 
@@ -424,7 +414,9 @@ def test_rendering_changes_only_the_injected_lines(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     context = _cookiecutter_context(project_name=HOSTILE, description="\\\"'\u2028")
-    monkeypatch.chdir(tmp_path)  # cookiecutter renders hooks from the template directory
+    # Cookiecutter renders hooks from the template directory, where the hook finds its data.
+    shutil.copytree(TEMPLATE_ROOT / "hooks", tmp_path / "hooks")
+    monkeypatch.chdir(tmp_path)
     rendered = _render_hook(name, context)
     source = (TEMPLATE_ROOT / "hooks" / f"{name}.py").read_text(encoding="utf-8")
     injected = ("ANSWERS_JSON = ", "TEMPLATE_DIR_JSON = ")

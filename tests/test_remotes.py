@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import free_port, stop
+from tools.git import git
 from tools.project import CACHE_ROOT, commit_all, project_env, run
 from tools.render import copy_template, default_index_url, render
 
@@ -262,18 +263,10 @@ class Team:
 def git_template(root: Path) -> Path:
     """A git copy of the template at a release tag, for `make update-template`."""
     template = copy_template(root / "template")
-    for command in (
-        ["init", "--quiet", "--initial-branch=main"],
-        ["add", "-A"],
-        ["commit", "--quiet", "-m", "template"],
-        ["tag", "v9.9.9"],
-    ):
-        subprocess.run(
-            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *command],
-            cwd=template,
-            check=True,
-            capture_output=True,
-        )
+    git(template, "init", "--quiet", "--initial-branch=main")
+    git(template, "add", "-A")
+    git(template, "commit", "--quiet", "-m", "template")
+    git(template, "tag", "v9.9.9")
     return template
 
 

@@ -1,8 +1,10 @@
 """Render the template with both engines and compare.
 
 For every combination of options both engines write the same bytes and executable bits, and the
-expected files; no Jinja survives; invalid answers fail alike and leave nothing behind; hostile
-free text still gives files that parse. Generated projects are not installed here.
+expected files; no Jinja survives; the Python passes `ruff check` and `ruff format --check` under
+the project's own configuration; invalid answers fail alike and leave nothing behind; hostile
+free text still gives files that parse. Generated projects are not installed here (mypy runs on
+the projects the slow tests install, in their `make lint`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from types import ModuleType
 
 import pytest
 import yaml
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from tests.ci_checks import ci_problems
+from tools.git import git
+from tools.questions import load
 from tools.render import (
     ENGINES,
     Engine,
@@ -32,24 +38,9 @@ from tools.render import (
     snapshot,
 )
 
-PYTHON_VERSIONS = ("3.11", "3.12", "3.13")
-LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
-CIS = ("github", "gitlab", "none")
-TRACKERS = ("mlflow", "none")
-SERVINGS = ("fastapi", "none")
-ONNX_EXPORTS = ("yes", "no")
-CLUSTERS = ("none", "slurm")
 INDEX_URLS = ("", "https://packages.example.com/simple")
-OPTIONS = {
-    "python_version": PYTHON_VERSIONS,
-    "license": LICENSES,
-    "ci": CIS,
-    "experiment_tracker": TRACKERS,
-    "serving": SERVINGS,
-    "onnx_export": ONNX_EXPORTS,
-    "cluster": CLUSTERS,
-    "package_index_url": INDEX_URLS,
-}
+# Every menu question with its choices (questions.yaml), in question order, and the index URL.
+OPTIONS = {**load().choices, "package_index_url": INDEX_URLS}
 # The render matrix: every combination of the options that add or remove files (ci, tracker,
 # serving, ONNX), and every pair of values of any two options (a covering array: 24 rows instead
 # of the 1152 of the full product). test_the_matrix_covers_every_pair keeps it so. `cluster`
@@ -158,6 +149,43 @@ def jinja_leftovers(files: Snapshot) -> list[str]:
     return found
 
 
+def ruff_problems(project: Path) -> list[str]:
+    """What `ruff check` and `ruff format --check` report on `project`, run inside it so that
+    ruff reads the project's own pyproject.toml (its rules and its Python's target version).
+
+    The ruff is the template's pin (requirements-dev.txt); a test on the installed default
+    project keeps it at the minor version the projects lock (ruff's minor releases are the ones
+    that change rules and style)."""
+    problems = []
+    for command in (
+        ["check", "--no-cache", "."],
+        ["format", "--check", "--diff", "--no-cache", "."],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            problems.append(f"ruff {command[0]}:\n{result.stdout}{result.stderr}")
+    return problems
+
+
+def test_the_lint_check_reads_the_projects_configuration_and_fails(tmp_path: Path) -> None:
+    config = '[tool.ruff]\nline-length = 100\n\n[tool.ruff.lint]\nselect = ["F"]\n'
+    (tmp_path / "pyproject.toml").write_text(config)
+    long_call = f'print("{"x" * 90}")\n'  # 99 characters: formatted for 100, not ruff's 88
+    (tmp_path / "clean.py").write_text(long_call)
+    assert ruff_problems(tmp_path) == []
+    (tmp_path / "unused.py").write_text("import os\n")
+    (tmp_path / "unformatted.py").write_text("x=1\n")
+    check, format_ = ruff_problems(tmp_path)
+    assert "unused.py" in check and "F401" in check
+    assert "unformatted.py" in format_ and "clean.py" not in format_
+
+
 def render_both(
     template: Path, parent: Path, answers: dict[str, str], *, in_process: bool = False
 ) -> dict[Engine, Path]:
@@ -257,6 +285,31 @@ def test_every_combination_renders_alike(
         assert "Copyright (c) Your Name" in text or "Copyright Your Name" in text
     # The CI configuration passes the checkers of the service that runs it.
     assert ci_problems(projects["copier"]) == []
+    # params.yaml, what `dvc repro` reads, is configs/ composed (a second copy one tool needs).
+    params = (projects["copier"] / "params.yaml").read_text(encoding="utf-8")
+    assert params == composed_params(projects["copier"] / "configs")
+    # The Python of every combination is lint clean, as `make lint` in the project wants it.
+    assert ruff_problems(projects["copier"]) == []
+
+
+def composed_params(configs: Path) -> str:
+    """``configs`` composed into params.yaml, as the project's `make params` writes it."""
+    with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+        raw = compose(config_name="config")
+    OmegaConf.resolve(raw)
+    return OmegaConf.to_yaml(raw)
+
+
+def test_the_projects_python_has_no_jinja_control_blocks(template: Path) -> None:
+    """Options come in by which files exist and by configs/, so each module reads as Python."""
+    project = template / "{{cookiecutter.project_slug}}"
+    switched = [
+        str(path.relative_to(project))
+        for folder in ("src", "tests")
+        for path in sorted((project / folder).rglob("*.py"))
+        if "{%" in path.read_text(encoding="utf-8")
+    ]
+    assert switched == []
 
 
 INVALID = [
@@ -411,14 +464,9 @@ def test_hostile_free_text_renders_alike_into_files_that_parse(
 
 def test_hostile_free_text_leaves_the_code_lint_clean(template: Path, tmp_path: Path) -> None:
     """Escaped answers in Python files must be what ruff would write, or `make lint` fails in
-    the project (ruff is the template's own pin here; the project locks its own)."""
+    the project."""
     project = render("copier", template, tmp_path, HOSTILE, in_process=True)
-    ruff = [sys.executable, "-m", "ruff"]
-    for command in (["format", "--check", "--diff", "."], ["check", "--no-cache", "."]):
-        result = subprocess.run(
-            [*ruff, *command], cwd=project, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert ruff_problems(project) == []
 
 
 def test_cookiecutter_takes_a_relative_template_path(template: Path, tmp_path: Path) -> None:
@@ -440,19 +488,14 @@ def test_cookiecutter_takes_a_relative_template_path(template: Path, tmp_path: P
     assert assert_same_project({"cookiecutter": project, "copier": copier})
 
 
-def _git(repo: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
-    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
-
-
 def test_a_tagged_git_template_renders_alike_and_copier_updates_cleanly(
     template: Path, tmp_path: Path
 ) -> None:
     repo = copy_template(tmp_path / "repo", source=template)
-    _git(repo, "init", "-q")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "template")
-    _git(repo, "tag", "v0.1.0")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "template")
+    git(repo, "tag", "v0.1.0")
     projects = {engine: render(engine, repo, tmp_path / engine, {}) for engine in ENGINES}
     cookiecutter, copier = (snapshot(projects[engine]) for engine in ENGINES)
     assert differences(cookiecutter, copier) == []
@@ -462,9 +505,9 @@ def test_a_tagged_git_template_renders_alike_and_copier_updates_cleanly(
     # The bridge: copier re-renders the recorded version of a cookiecutter-born project and
     # finds nothing to change (any difference would be replayed as a user edit on every update).
     project = projects["cookiecutter"]
-    _git(project, "init", "-q")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "generated")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "generated")
     settings = tmp_path / "copier-settings.yml"
     settings.write_text("{}\n")
     update = subprocess.run(
@@ -476,7 +519,7 @@ def test_a_tagged_git_template_renders_alike_and_copier_updates_cleanly(
         check=False,
     )
     assert update.returncode == 0, update.stderr
-    assert _git(project, "status", "--porcelain") == ""
+    assert git(project, "status", "--porcelain") == ""
 
 
 def test_template_has_no_empty_directories(template: Path) -> None:

@@ -15,6 +15,11 @@ updates. The edit and rename cases, and what each gives:
   the renamed file merges cleanly;
 - a changed default: the project keeps its recorded answer.
 
+A project of the template's previous version (a commit of its own history, before issue 10
+reorganised the project) takes today's template: conflicts only in the files its owner edited,
+every owner's edit kept (merged, or between conflict markers for a human), and every other file
+as a new project of today's template has it.
+
 The slow test installs the final project once and runs its own lint and tests, and
 `make update-template` through Poetry.
 """
@@ -30,17 +35,22 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tools.git import GitFailed, git
 from tools.project import commit_all, project_env, run
-from tools.render import ENGINES, Engine, copy_template, default_index_url, render, snapshot
+from tools.questions import write as generate
+from tools.render import (
+    ENGINES,
+    TEMPLATE_ROOT,
+    Engine,
+    copy_template,
+    default_index_url,
+    render,
+    snapshot,
+)
 
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 MARKERS = ("<<<<<<< before updating", "=======", ">>>>>>> after updating")
 ANSWERS = {"package_index_url": "https://packages.example.com/simple"}
-
-
-def git(repo: Path, *args: str) -> str:
-    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(repo)]
-    return subprocess.run([*command, *args], check=True, capture_output=True, text=True).stdout
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -61,7 +71,8 @@ def release(repo: Path, tag: str) -> None:
 
 
 def rename_migration(version: str, old: str, new: str) -> str:
-    """An entry for the `_migrations` list of copier.yml, which comes just before the questions."""
+    """An entry for the `_migrations` list of copier.yml, which comes just before the hidden
+    question `forbidden_names`."""
     return (
         f"  - version: {version}\n"
         "    when: \"{{ _stage == 'before' }}\"\n"
@@ -79,10 +90,15 @@ def release_1_1(repo: Path) -> None:
     (project / ".editorconfig").write_text("root = true\n\n[*]\nend_of_line = lf\n")
     (project / "docs/design.md").rename(project / "docs/project-design.md")
     migration = rename_migration("v1.1.0", "docs/design.md", "docs/project-design.md")
-    edit(repo / "copier.yml", "\n\nproject_name:\n", f"\n{migration}\nproject_name:\n")
-    old, new = '"A machine learning project."', '"A machine learning project, templated."'
-    edit(repo / "cookiecutter.json", f'"description": {old}', f'"description": {new}')
-    edit(repo / "copier.yml", f"default: {old[1:-1]}\n", f"default: {new[1:-1]}\n")
+    questions = "\n\n# Not a question: the names a project may not take"
+    edit(repo / "copier.yml", questions, f"\n{migration}{questions}")
+    # A new default, as maintainers change one: in questions.yaml, then `make generate`.
+    edit(
+        repo / "questions.yaml",
+        "default: A machine learning project.\n",
+        "default: A machine learning project, templated.\n",
+    )
+    assert generate(repo) != []
     release(repo, "v1.1.0")
 
 
@@ -470,3 +486,108 @@ def test_an_updated_project_installs_passes_its_checks_and_updates_itself(
 
     run(["make", "lint"], project, env)
     run(["make", "test"], project, env)
+
+
+# The template before issue 10 moved the project's options from Jinja blocks into files and
+# configuration (0.2.0, unreleased): projects rendered from it must take today's template with no
+# conflict in any file their owner did not edit. A commit of the template's own history.
+PREVIOUS_TEMPLATE = "4921619ff8dce847ae71ca3f6aaccb94743daf7e"
+# Every option on (the default), and every option that adds files off; the cookiecutter-born
+# project takes the first, the copier-born one the second (the bridge test of test_render.py
+# shows that both engines' projects of one version are the same).
+UPDATED_ANSWERS = {
+    "all-on": ANSWERS,
+    "all-off": {
+        **ANSWERS,
+        "ci": "none",
+        "experiment_tracker": "none",
+        "serving": "none",
+        "onnx_export": "no",
+    },
+}
+# What an owner adds to a core module that the template may rewrite.
+OWNER_FUNCTION = '\n\ndef owner_helper() -> str:\n    return "ours"\n'
+
+
+def previous_and_current(template: Path, parent: Path) -> Path:
+    """A clone of the template's repository: PREVIOUS_TEMPLATE tagged v0.1.0 and, on top of it,
+    today's working tree (uncommitted changes too, as `template` has it) tagged v0.2.0."""
+    try:
+        git(TEMPLATE_ROOT, "cat-file", "-e", f"{PREVIOUS_TEMPLATE}^{{commit}}")
+    except GitFailed:
+        reason = f"needs the template's git history with {PREVIOUS_TEMPLATE[:7]} (a full clone)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: CI clones it in full")
+        pytest.skip(reason)
+    repo = parent / "ml-template"
+    git(parent, "clone", "-q", "--no-tags", "--no-checkout", str(TEMPLATE_ROOT), str(repo))
+    git(repo, "checkout", "-q", "-B", "main", PREVIOUS_TEMPLATE)
+    git(repo, "tag", "v0.1.0")
+    git(repo, "rm", "-rq", ".")
+    shutil.copytree(template, repo, dirs_exist_ok=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "Today's template")
+    git(repo, "tag", "v0.2.0")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def previous_repo(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return previous_and_current(template, tmp_path_factory.mktemp("previous"))
+
+
+def owner_edits(project: Path) -> dict[str, str]:
+    """user_edits, and a function appended to train.py: {path: a line of the owner's in it}."""
+    user_edits(project)
+    append(project / "src/my_ml_project/train.py", OWNER_FUNCTION)
+    git(project, "commit", "-q", "-am", "Our helper")
+    return {
+        "configs/config.yaml": "n_errors: 10",
+        "params.yaml": "n_errors: 10",
+        "src/my_ml_project/ranking.py": "def top_classes(",
+        "tests/test_ranking.py": "def test_top_classes()",
+        "README.md": "## Team notes",
+        "docs/design.md": "Flag risky loans before approval.",
+        "Makefile": "metrics: ## Show the metrics",
+        "src/my_ml_project/train.py": "def owner_helper() -> str:",
+    }
+
+
+@pytest.mark.xdist_group("update")
+@pytest.mark.parametrize(
+    ("engine", "answers"),
+    [("cookiecutter", "all-on"), ("copier", "all-off")],
+    ids=["cookiecutter-all-on", "copier-all-off"],
+)
+def test_a_project_of_the_previous_template_takes_todays_with_its_owners_edits(
+    previous_repo: Path, tmp_path: Path, engine: Engine, answers: str
+) -> None:
+    given = UPDATED_ANSWERS[answers]
+    project = render_release(engine, previous_repo, "v0.1.0", tmp_path / "project", given)
+    rendered = without_git(project)
+    kept_lines = owner_edits(project)
+    edited = set(git(project, "diff", "--name-only", "HEAD~2", "HEAD").split())
+    assert edited == set(kept_lines)
+    owners = without_git(project)
+
+    update(project, "--trust")
+    assert recorded(project)["_commit"] == "v0.2.0"
+    updated = without_git(project)
+    conflicted = files_with_markers(project) | unmerged(project)
+    assert conflicted <= edited, "conflicts in files the owner did not edit"
+    for path, line in kept_lines.items():
+        content = updated.get(path, (b"", False))[0].decode("utf-8")
+        assert line in content, f"the owner's edit of {path} is lost"
+
+    # Every file the owner did not edit is today's template, as a new project of the same
+    # answers has it (the files it deleted are gone); an edited file that the template did not
+    # change between the two versions is the owner's, byte for byte.
+    fresh = without_git(
+        render_release("copier", previous_repo, "v0.2.0", tmp_path / "fresh", given)
+    )
+    assert {path: file for path, file in updated.items() if path not in edited} == {
+        path: file for path, file in fresh.items() if path not in edited
+    }
+    for path in edited:
+        if rendered.get(path) == fresh.get(path):
+            assert updated[path] == owners[path], f"{path}: the update changed it"

@@ -74,8 +74,8 @@ def test_the_github_workflow_runs_the_make_targets_and_keeps_the_report(
     smoke = next(index for index, step in enumerate(steps) if step.get("run") == "make smoke")
     assert steps[smoke + 1]["uses"].startswith("actions/upload-artifact@")
     assert upload_paths(github_project) == [
-        "build/scratch/report.html",
-        "build/scratch/model_card.md",
+        "build/scratch/reports/report.html",
+        "build/scratch/reports/model_card.md",
     ]
 
 

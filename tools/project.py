@@ -14,6 +14,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tools import git
+
 CACHE_ROOT = Path(__file__).resolve().parent.parent / "build" / "cache"
 """Package caches shared by every generated project this repository installs."""
 
@@ -38,8 +40,8 @@ def project_env(home: Path | None = None, extra: Mapping[str, str] | None = None
     # sub-make through MAKEFLAGS: the project's make would take the template's PYTHON.
     for variable in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(variable, None)
-    env.setdefault("GIT_AUTHOR_NAME", _git_config("user.name") or "Template Tests")
-    env.setdefault("GIT_AUTHOR_EMAIL", _git_config("user.email") or "tests@example.com")
+    env.setdefault("GIT_AUTHOR_NAME", git.config("user.name") or "Template Tests")
+    env.setdefault("GIT_AUTHOR_EMAIL", git.config("user.email") or "tests@example.com")
     env.setdefault("GIT_COMMITTER_NAME", env["GIT_AUTHOR_NAME"])
     env.setdefault("GIT_COMMITTER_EMAIL", env["GIT_AUTHOR_EMAIL"])
     if home is not None:
@@ -81,10 +83,3 @@ def commit_all(project: Path, env: Mapping[str, str], message: str) -> None:
     """`git add -A && git commit` as the user does (the git hooks run)."""
     run(["git", "add", "-A"], project, env)
     run(["git", "commit", "--quiet", "-m", message], project, env)
-
-
-def _git_config(key: str) -> str:
-    result = subprocess.run(
-        ["git", "config", "--get", key], capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip()

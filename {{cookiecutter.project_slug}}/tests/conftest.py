@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.config import (
-    Config,
-    PathsConfig,
-    compose_config,
-    to_config,
-)
+from {{ cookiecutter.package_name }}.config import Config, compose_config, to_config
 from {{ cookiecutter.package_name }}.data import ROW_ID
 from {{ cookiecutter.package_name }}.sample_data import TARGET, load_sample
 
@@ -23,7 +19,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def _run_from_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Paths in configs/ are relative to the project root, as for DVC."""
     monkeypatch.chdir(PROJECT_ROOT)
-{%- if cookiecutter.experiment_tracker == 'mlflow' %}
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +28,11 @@ def tracking_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _track_to_scratch(monkeypatch: pytest.MonkeyPatch, tracking_store: str) -> None:
-    """Tests record their runs in a scratch store, never in mlruns/ or a team server."""
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_store)
-{%- endif %}
+def _track_to_scratch(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """Tests record their runs in a scratch store, never in mlruns/ or a team server (when the
+    project tracks with MLflow)."""
+    if importlib.util.find_spec("mlflow") is not None:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", request.getfixturevalue("tracking_store"))
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +51,8 @@ def on_sample(raw_csv: Path) -> list[str]:
 
 def smoke_config(raw_csv: Path, out: Path, *overrides: str) -> Config:
     """The `smoke` experiment on ``raw_csv``, writing every output under ``out``."""
-    paths = {name: str(out / name) for name in PathsConfig.__dataclass_fields__}
     return to_config(
-        compose_config(
-            [
-                "experiment=smoke",
-                *on_sample(raw_csv),
-                *(f"paths.{name}={value}" for name, value in paths.items()),
-                *overrides,
-            ]
-        )
+        compose_config(["experiment=smoke", *on_sample(raw_csv), f"paths.root={out}", *overrides])
     )
 
 

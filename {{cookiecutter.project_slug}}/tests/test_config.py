@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from {{ cookiecutter.package_name }}.config import (
@@ -42,3 +44,26 @@ def test_overrides_reach_the_typed_config() -> None:
 def test_bad_configs_fail_with_a_config_error(overrides: list[str]) -> None:
     with pytest.raises(ConfigError):
         to_config(compose_config(overrides))
+
+
+def test_paths_are_typed_and_every_output_goes_under_the_root() -> None:
+    config = to_config(compose_config())
+    assert config.output_root == Path(".")
+    assert config.output("model") == Path(config.paths["model"])
+    assert config.outputs() and all(isinstance(path, Path) for path in config.outputs().values())
+    assert isinstance(config.data.raw_path, Path)
+
+
+@pytest.mark.parametrize("root", ["paths=scratch", "paths.root=build/elsewhere"])
+def test_one_setting_redirects_every_output(root: str) -> None:
+    """Scratch runs and sweep jobs write the same files as the pipeline, under another root."""
+    default = to_config(compose_config()).outputs()
+    moved = to_config(compose_config([root]))
+    assert moved.outputs() == {name: moved.output_root / path for name, path in default.items()}
+    assert moved.output_root != Path(".")
+
+
+def test_an_output_missing_from_the_config_is_named_in_one_line() -> None:
+    config = to_config(compose_config())
+    with pytest.raises(ConfigError, match=r"^paths\.no_such_output is not set: add .* to configs/"):
+        config.output("no_such_output")

@@ -71,7 +71,7 @@ def test_prepare_stage_writes_the_split_and_leaves_raw_data_alone(
     raw_before = sample_csv.read_bytes()
     train, test = run(config)
     assert len(train) + len(test) == config.data.max_rows
-    assert load_dataset(Path(config.paths.test), TARGET).target.index.equals(test.target.index)
+    assert load_dataset(config.output("test"), TARGET).target.index.equals(test.target.index)
     assert sample_csv.read_bytes() == raw_before
 
 

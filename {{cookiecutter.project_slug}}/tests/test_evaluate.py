@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -93,11 +92,10 @@ def test_roc_curve_runs_from_origin_to_one(test_set: Dataset) -> None:
 def test_reports_hold_the_metrics_errors_and_plot_data(test_set: Dataset, config: Config) -> None:
     evaluation = evaluate(FixedModel(PROBABILITIES), test_set)
     written = write_reports(evaluation, test_set, config)
-    paths = config.paths
-    assert written == [Path(p) for p in (paths.metrics, paths.errors, paths.confusion, paths.roc)]
-    assert json.loads(Path(config.paths.metrics).read_text()) == evaluation.metrics
-    errors = pd.read_csv(config.paths.errors, index_col="row_id")
+    assert written == [config.output(name) for name in ("metrics", "errors", "confusion", "roc")]
+    assert json.loads(config.output("metrics").read_text()) == evaluation.metrics
+    errors = pd.read_csv(config.output("errors"), index_col="row_id")
     assert list(errors.index) == [11, 13]
-    confusion = pd.read_csv(config.paths.confusion)
+    confusion = pd.read_csv(config.output("confusion"))
     assert list(confusion.columns) == ["actual", "predicted"] and len(confusion) == 4
-    assert list(pd.read_csv(config.paths.roc).columns) == ["fpr", "tpr"]
+    assert list(pd.read_csv(config.output("roc")).columns) == ["fpr", "tpr"]

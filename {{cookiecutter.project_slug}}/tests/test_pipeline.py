@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }} import pipeline
-from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.config import Config, ConfigError
 from {{ cookiecutter.package_name }}.models import SklearnClassifier, load_model
 
 from .conftest import on_sample, smoke_config
@@ -19,10 +21,10 @@ def test_smoke_run_writes_every_output_with_sane_metrics(config: Config) -> None
     metrics = pipeline.run(config)
     assert set(metrics) == {"accuracy", "balanced_accuracy", "f1_macro", "roc_auc"}
     assert metrics["accuracy"] > 0.8  # the sample data is easy; far less means a broken pipeline
-    assert json.loads(Path(config.paths.metrics).read_text()) == metrics
-    for path in vars(config.paths).values():
-        assert Path(path).is_file(), path
-    errors = pd.read_csv(config.paths.errors)
+    assert json.loads(config.output("metrics").read_text()) == metrics
+    for path in config.outputs().values():
+        assert path.is_file(), path
+    errors = pd.read_csv(config.output("errors"))
     assert len(errors) <= config.evaluation.n_errors
     assert (errors["actual"] != errors["predicted"]).all()
 
@@ -33,9 +35,10 @@ def test_same_config_same_data_same_metrics(sample_csv: Path, tmp_path: Path, mo
     first = pipeline.run(smoke_config(sample_csv, tmp_path / "first", f"model={model}"))
     second = pipeline.run(smoke_config(sample_csv, tmp_path / "second", f"model={model}"))
     assert first == second
-    outputs = ("errors", "confusion", "roc")
-    for name in outputs:
-        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+    for name in ("errors", "confusion", "roc"):
+        first_file = smoke_config(sample_csv, tmp_path / "first").output(name)
+        second_file = smoke_config(sample_csv, tmp_path / "second").output(name)
+        assert first_file.read_bytes() == second_file.read_bytes()
 
 
 def test_a_sweep_expands_to_every_combination() -> None:
@@ -66,7 +69,7 @@ def test_multirun_runs_each_job_in_its_own_folder(
     assert [job["overrides"][-1] for job in printed] == ["seed=1", "seed=2"]
     [run_folder] = tmp_path.iterdir()
     for job in printed:
-        metrics = run_folder / str(job["job"]) / "metrics.json"
+        metrics = run_folder / str(job["job"]) / "reports/metrics.json"
         assert json.loads(metrics.read_text()) == job["metrics"]
 
 
@@ -83,19 +86,18 @@ def test_command_line_takes_hydra_overrides(
     sample_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = smoke_config(sample_csv, tmp_path)
-    overrides = [f"paths.{name}={value}" for name, value in vars(config.paths).items()]
     pipeline.main(
         [
             "experiment=smoke",
             *on_sample(sample_csv),
             "model=random_forest",
             "model.n_estimators=10",
-            *overrides,
+            f"paths.root={tmp_path}",
         ]
     )
     printed = json.loads(capsys.readouterr().out)
-    assert printed == json.loads(Path(config.paths.metrics).read_text())
-    model = load_model(Path(config.paths.model))
+    assert printed == json.loads(config.output("metrics").read_text())
+    model = load_model(config.output("model"))
     assert isinstance(model, SklearnClassifier)
     assert type(model.pipeline[-1]).__name__ == "RandomForestClassifier"
 
@@ -105,3 +107,30 @@ def test_a_missing_raw_file_fails_with_one_line(tmp_path: Path) -> None:
         pipeline.main(
             ["experiment=smoke", f"data.raw_path={tmp_path / 'absent.csv'}", "paths=scratch"]
         )
+
+
+def test_the_stages_are_those_of_dvc_yaml_in_order() -> None:
+    stages = pipeline.stages()
+    listed = yaml.safe_load(pipeline.DVC_FILE.read_text(encoding="utf-8"))["stages"]
+    assert [stage.name for stage in stages] == list(listed)
+    for stage in stages:
+        assert f"python -m {stage.module} --params params.yaml" == listed[stage.name]["cmd"]
+        assert stage.run is importlib.import_module(stage.module).run
+
+
+@pytest.mark.parametrize(
+    ("cmd", "message"),
+    [
+        ("bash make_figures.sh", r"stage extra runs bash make_figures.sh, not `python -m"),
+        ("python -m no_such_module --params params.yaml", r"stage extra: No module named"),
+        ("python -m json --params params.yaml", r"stage extra: json has no run\(config\)"),
+    ],
+)
+def test_a_stage_the_pipeline_cannot_run_is_named_in_one_line(
+    tmp_path: Path, cmd: str, message: str
+) -> None:
+    dvc_file = tmp_path / "dvc.yaml"
+    dvc_file.write_text(f"stages:\n  extra:\n    cmd: {cmd}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as failure:
+        pipeline.stages(dvc_file)
+    assert "\n" not in str(failure.value)

@@ -28,6 +28,7 @@ from omegaconf.errors import OmegaConfBaseException
 CONFIG_DIR = Path("configs")
 CONFIG_NAME = "config"
 PARAMS_FILE = Path("params.yaml")
+ROOT_KEY = "root"  # paths.root: the folder every output goes under
 
 
 class ConfigError(ValueError):
@@ -39,7 +40,7 @@ class ConfigError(ValueError):
 # (OmegaConf needs ``Optional[...]`` here rather than ``X | None``.)
 @dataclass
 class DataConfig:
-    raw_path: str = MISSING
+    raw_path: Path = MISSING
     target: str = MISSING
     test_size: float = 0.2
     max_rows: Optional[int] = None  # noqa: UP045
@@ -56,33 +57,6 @@ class EvaluationConfig:
 
 
 @dataclass
-class PathsConfig:
-    train: str = MISSING
-    test: str = MISSING
-    model: str = MISSING
-    metrics: str = MISSING
-    errors: str = MISSING
-    confusion: str = MISSING
-    roc: str = MISSING
-{%- if cookiecutter.experiment_tracker == 'mlflow' %}
-    run_info: str = MISSING
-{%- endif %}
-{%- if cookiecutter.onnx_export == 'yes' %}
-    onnx: str = MISSING
-{%- endif %}
-    report: str = MISSING
-    model_card: str = MISSING
-
-
-{% if cookiecutter.experiment_tracker == 'mlflow' -%}
-@dataclass
-class TrackingConfig:
-    uri: str = MISSING
-    experiment: str = MISSING
-
-
-{% endif -%}
-@dataclass
 class Config:
     seed: int = MISSING
     data: DataConfig = field(default_factory=DataConfig)
@@ -90,10 +64,29 @@ class Config:
     # Free-form: Hydra's ``_target_`` names the estimator class, the other keys are its arguments.
     model: dict[str, Any] = field(default_factory=dict)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
-    paths: PathsConfig = field(default_factory=PathsConfig)
-{%- if cookiecutter.experiment_tracker == 'mlflow' %}
-    tracking: TrackingConfig = field(default_factory=TrackingConfig)
-{%- endif %}
+    # Where each stage writes (configs/paths/), relative to ``paths.root``: a name per output,
+    # so that a new output is a line there and in the dvc.yaml stage that writes it.
+    paths: dict[str, Path] = field(default_factory=dict)
+    # The experiment tracker (``_target_`` and its arguments), or None for no tracking.
+    tracking: Optional[dict[str, Any]] = None  # noqa: UP045
+
+    @property
+    def output_root(self) -> Path:
+        """The folder every output goes under: the project for DVC, build/... for scratch runs."""
+        return self.paths.get(ROOT_KEY, Path("."))
+
+    def output(self, name: str) -> Path:
+        """Where the output ``name`` goes: ``paths.<name>`` under ``paths.root``."""
+        if name == ROOT_KEY or name not in self.paths:
+            raise ConfigError(
+                f"paths.{name} is not set: add `{name}: <file>` to {CONFIG_DIR}/paths/default.yaml "
+                "(and to the dvc.yaml stage that writes it), then run `make params`"
+            )
+        return self.output_root / self.paths[name]
+
+    def outputs(self) -> dict[str, Path]:
+        """Every configured output, by name, under ``paths.root``."""
+        return {name: self.output(name) for name in self.paths if name != ROOT_KEY}
 
 
 def compose_config(overrides: Sequence[str] = (), config_dir: Path = CONFIG_DIR) -> DictConfig:

@@ -82,10 +82,10 @@ def load_dataset(path: Path, target: str) -> Dataset:
 def run(config: Config) -> tuple[Dataset, Dataset]:
     """The ``prepare`` stage: raw data in, train and test sets out."""
     data = config.data
-    dataset = load_raw(Path(data.raw_path), data.target, data.max_rows, config.seed)
+    dataset = load_raw(data.raw_path, data.target, data.max_rows, config.seed)
     train, test = split(dataset, data.test_size, config.seed)
-    save_dataset(train, Path(config.paths.train))
-    save_dataset(test, Path(config.paths.test))
+    save_dataset(train, config.output("train"))
+    save_dataset(test, config.output("test"))
     log.info("prepare: %d train rows, %d test rows", len(train), len(test))
     return train, test
 

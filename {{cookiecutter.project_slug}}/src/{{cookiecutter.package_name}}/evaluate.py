@@ -27,9 +27,7 @@ from sklearn.preprocessing import label_binarize
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 from {{ cookiecutter.package_name }}.data import Dataset, load_dataset
 from {{ cookiecutter.package_name }}.models import Classifier, load_model
-{%- if cookiecutter.experiment_tracker == 'mlflow' %}
-from {{ cookiecutter.package_name }}.tracking import log_evaluation
-{%- endif %}
+from {{ cookiecutter.package_name }}.tracker import tracker_for
 
 log = logging.getLogger(__name__)
 
@@ -108,32 +106,31 @@ def worst_mispredictions(predictions: pd.DataFrame, features: pd.DataFrame, n: i
 
 def write_reports(evaluation: Evaluation, test_set: Dataset, config: Config) -> list[Path]:
     """Write the metrics, errors table and plot data; return the files written."""
-    paths = config.paths
-    written = [Path(path) for path in (paths.metrics, paths.errors, paths.confusion, paths.roc)]
+    written = [config.output(name) for name in ("metrics", "errors", "confusion", "roc")]
+    metrics, errors_path, confusion, roc = written
     for path in written:
         path.parent.mkdir(parents=True, exist_ok=True)
-    Path(paths.metrics).write_text(json.dumps(evaluation.metrics, indent=2) + "\n")
+    metrics.write_text(json.dumps(evaluation.metrics, indent=2) + "\n")
     errors = worst_mispredictions(
         evaluation.predictions, test_set.features, config.evaluation.n_errors
     )
-    errors.to_csv(paths.errors, lineterminator="\n")
+    errors.to_csv(errors_path, lineterminator="\n")
     evaluation.predictions[["actual", "predicted"]].to_csv(
-        paths.confusion, index=False, lineterminator="\n"
+        confusion, index=False, lineterminator="\n"
     )
-    evaluation.roc.to_csv(paths.roc, index=False, lineterminator="\n")
+    evaluation.roc.to_csv(roc, index=False, lineterminator="\n")
     return written
 
 
 def run(config: Config) -> Evaluation:
     """The ``evaluate`` stage: model and test set in, metrics and error reports out."""
-    model = load_model(Path(config.paths.model))
-    test_set = load_dataset(Path(config.paths.test), config.data.target)
+    tracker = tracker_for(config)
+    model = load_model(config.output("model"))
+    test_set = load_dataset(config.output("test"), config.data.target)
     evaluation = evaluate(model, test_set)
-    {% if cookiecutter.experiment_tracker == 'mlflow' %}reports = {% endif %}write_reports(evaluation, test_set, config)
+    reports = write_reports(evaluation, test_set, config)
     log.info("evaluate: %s", json.dumps(evaluation.metrics))
-{%- if cookiecutter.experiment_tracker == 'mlflow' %}
-    log_evaluation(config, evaluation.metrics, reports)
-{%- endif %}
+    tracker.log_evaluation(config, evaluation.metrics, reports)
     return evaluation
 
 

@@ -1,46 +1,84 @@
 """The main pipeline: every stage, in order, in one process.
 
-``dvc.yaml`` runs the same stages one by one (``make pipeline``), caching each; running this
-module is the direct way, with Hydra overrides (``experiment=smoke``). With ``-m``
-(``--multirun``) it runs a sweep, one job per combination of values:
+``dvc.yaml`` is the list of stages: DVC runs them one by one (``make pipeline``), caching each;
+running this module is the direct way, with Hydra overrides (``experiment=smoke``), and runs
+the same stages in the same order: each stage's ``cmd`` names its module
+(``python -m <package>.<module> --params params.yaml``), whose ``run(config)`` is called here.
+With ``-m`` (``--multirun``) it runs a sweep, one job per combination of values:
 ``-m model=logistic_regression,random_forest seed=1,2``.
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
+import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ValueType
 from hydra.errors import HydraException
 
-from {{ cookiecutter.package_name }} import data, evaluate, {% if cookiecutter.onnx_export == 'yes' %}export_onnx, {% endif %}report, train
 from {{ cookiecutter.package_name }}.config import (
+    ROOT_KEY,
     Config,
     ConfigError,
-    PathsConfig,
     compose_config,
     run_stage,
     to_config,
 )
 
+DVC_FILE = Path("dvc.yaml")
 MULTIRUN_ROOT = Path("build/multirun")
 
 
+@dataclass(frozen=True)
+class Stage:
+    name: str  # as in dvc.yaml
+    module: str  # what its cmd runs with ``python -m``
+    run: Callable[[Config], object]
+
+
+def stages(dvc_file: Path = DVC_FILE) -> list[Stage]:
+    """The stages of ``dvc_file``, in its order, each with its module's ``run``."""
+    if not dvc_file.is_file():
+        raise ConfigError(f"{dvc_file} not found: run the pipeline from the project's root")
+    try:
+        entries = (yaml.safe_load(dvc_file.read_text(encoding="utf-8")) or {}).get("stages")
+    except (yaml.YAMLError, AttributeError) as error:
+        reason = " ".join(str(error).split())
+        raise ConfigError(f"{dvc_file} is not a DVC pipeline: {reason}") from error
+    if not isinstance(entries, dict) or not entries:
+        raise ConfigError(f"{dvc_file} has no stages")
+    found = []
+    for name, stage in entries.items():
+        words = shlex.split(str(stage.get("cmd", "")) if isinstance(stage, dict) else "")
+        if words[:2] != ["python", "-m"] or len(words) < 3:
+            raise ConfigError(
+                f"{dvc_file}: stage {name} runs {shlex.join(words) or 'nothing'}, not "
+                "`python -m <module> --params params.yaml`: only such stages run in one process"
+            )
+        try:
+            module = importlib.import_module(words[2])
+        except ImportError as error:
+            raise ConfigError(f"{dvc_file}: stage {name}: {error}") from error
+        if not callable(getattr(module, "run", None)):
+            raise ConfigError(f"{dvc_file}: stage {name}: {words[2]} has no run(config) function")
+        found.append(Stage(name, words[2], module.run))
+    return found
+
+
 def run(config: Config) -> dict[str, float]:
-    """Prepare the data, train, {% if cookiecutter.onnx_export == 'yes' %}export to ONNX, {% endif %}evaluate, report; return the metrics."""
-    data.run(config)
-    train.run(config)
-{%- if cookiecutter.onnx_export == 'yes' %}
-    export_onnx.run(config)
-{%- endif %}
-    metrics = evaluate.run(config).metrics
-    report.run(config)
+    """Run every stage of dvc.yaml in order; return the metrics (``paths.metrics``)."""
+    for stage in stages():
+        stage.run(config)
+    metrics: dict[str, float] = json.loads(config.output("metrics").read_text(encoding="utf-8"))
     return metrics
 
 
@@ -65,9 +103,8 @@ def sweep_jobs(overrides: Sequence[str]) -> list[list[str]]:
 
 
 def in_folder(config: Config, folder: Path) -> Config:
-    """The same configuration, with every output written to ``folder``."""
-    for name in PathsConfig.__dataclass_fields__:
-        setattr(config.paths, name, str(folder / Path(getattr(config.paths, name)).name))
+    """The same configuration, with every output written under ``folder``."""
+    config.paths[ROOT_KEY] = folder
     return config
 
 

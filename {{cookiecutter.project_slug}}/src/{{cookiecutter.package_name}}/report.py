@@ -74,22 +74,24 @@ class RunResults:
 
 def read_results(config: Config) -> RunResults:
     """Read the outputs of a run; a missing one says to run the pipeline first."""
-    paths = config.paths
-    inputs = [paths.train, paths.test, paths.metrics, paths.errors, paths.confusion, paths.roc]
-    missing = [path for path in inputs if not Path(path).is_file()]
+    inputs = [
+        config.output(name) for name in ("train", "test", "metrics", "errors", "confusion", "roc")
+    ]
+    missing = [str(path) for path in inputs if not path.is_file()]
     if missing:
         raise FileNotFoundError(
             f"{', '.join(missing)} not found: run the pipeline first (`make pipeline`)"
         )
-    train_set = load_dataset(Path(paths.train), config.data.target)
-    test_set = load_dataset(Path(paths.test), config.data.target)
+    train, test, metrics, errors, confusion, roc = inputs
+    train_set = load_dataset(train, config.data.target)
+    test_set = load_dataset(test, config.data.target)
     labels = pd.concat([train_set.target, test_set.target])
-    with Path(paths.errors).open(newline="", encoding="utf-8") as errors_file:
+    with errors.open(newline="", encoding="utf-8") as errors_file:
         errors_header, *errors_rows = csv.reader(errors_file)
     return RunResults(
-        metrics=json.loads(Path(paths.metrics).read_text(encoding="utf-8")),
-        confusion=confusion_counts(pd.read_csv(paths.confusion)),
-        roc=pd.read_csv(paths.roc),
+        metrics=json.loads(metrics.read_text(encoding="utf-8")),
+        confusion=confusion_counts(pd.read_csv(confusion)),
+        roc=pd.read_csv(roc),
         errors_header=errors_header,
         errors_rows=errors_rows,
         train_rows=len(train_set),
@@ -188,7 +190,7 @@ def render_report(config: Config, results: RunResults) -> tuple[str, str]:
 def run(config: Config) -> tuple[Path, Path]:
     """The ``report`` stage: the run's outputs in, the HTML report and the model card out."""
     html, card = render_report(config, read_results(config))
-    written = (Path(config.paths.report), Path(config.paths.model_card))
+    written = (config.output("report"), config.output("model_card"))
     for path, text in zip(written, (html, card), strict=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")  # the same bytes on every OS

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 from {{ cookiecutter.package_name }}.data import Dataset, load_dataset
 from {{ cookiecutter.package_name }}.models import Classifier, build_model, save_model
-{%- if cookiecutter.experiment_tracker == 'mlflow' %}
-from {{ cookiecutter.package_name }}.tracking import log_training
-{%- endif %}
+from {{ cookiecutter.package_name }}.tracker import tracker_for
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +22,13 @@ def train(train_set: Dataset, config: Config) -> Classifier:
 
 def run(config: Config) -> Classifier:
     """The ``train`` stage: train set in, model file out."""
-    train_set = load_dataset(Path(config.paths.train), config.data.target)
+    tracker = tracker_for(config)  # a bad tracking config fails before the fit, not after
+    train_path, model_path = config.output("train"), config.output("model")
+    train_set = load_dataset(train_path, config.data.target)
     model = train(train_set, config)
-    save_model(model, Path(config.paths.model))
+    save_model(model, model_path)
     log.info("train: fitted %s on %d rows", config.model["_target_"], len(train_set))
-{%- if cookiecutter.experiment_tracker == 'mlflow' %}
-    log_training(config, Path(config.paths.model), Path(config.paths.train))
-{%- endif %}
+    tracker.log_training(config, model_path, train_path)
     return model
 
 
