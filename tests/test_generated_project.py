@@ -199,6 +199,47 @@ def test_exp_run_with_an_override_is_a_new_comparable_experiment(
     assert (name,) in tagged
 
 
+def test_make_sweep_and_make_tune_run_hydra_jobs_beside_the_dvc_outputs(
+    default_project: Path, env: dict[str, str]
+) -> None:
+    project = default_project
+    before = porcelain(project, env)
+    sweeps = project / "sweeps"
+    overrides = "experiment=smoke model.C=0.1,1 hydra/launcher=joblib hydra.launcher.n_jobs=2"
+    swept = run(["make", "--no-print-directory", "sweep", f"ARGS={overrides}"], project, env)
+    [folder] = sweeps.iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    assert {job["status"] for job in summary["jobs"]} == {"ok"}
+    assert {tuple(job["overrides"][1:]) for job in summary["jobs"]} == {
+        ("model.C=0.1",),
+        ("model.C=1",),
+    }
+    assert f'make exp ARGS="{" ".join(summary["best"]["overrides"])}"' in swept.stdout
+    # One MLflow run for the sweep, the training run of each job its child.
+    with sqlite3.connect(project / "mlruns/mlflow.db") as store:
+        [(parent,)] = store.execute(
+            "SELECT run_uuid FROM tags WHERE key = 'sweep.folder' AND value = ?",
+            (f"sweeps/{folder.name}",),
+        ).fetchall()
+        children = store.execute(
+            "SELECT count(*) FROM tags WHERE key = 'mlflow.parentRunId' AND value = ?", (parent,)
+        ).fetchone()
+    assert children == (2,)
+
+    tuned = run(
+        ["make", "--no-print-directory", "tune", "ARGS=experiment=smoke hydra.sweeper.n_trials=2"],
+        project,
+        env,
+    )
+    [search] = set(sweeps.iterdir()) - {folder, sweeps / "optuna.db"}
+    study = json.loads((search / "optuna.json").read_text())
+    assert (study["study"], study["complete"]) == ("logistic_regression", 2)
+    assert json.loads((search / "best" / "result.json").read_text())["status"] == "ok"
+    assert "Its test metrics (the test set's only use)" in tuned.stdout
+    # Sweeps and searches write under sweeps/ only, which git and DVC ignore.
+    assert porcelain(project, env) == before
+
+
 def test_a_clone_pulls_data_and_models_from_the_default_remote(
     default_project: Path, env: dict[str, str], home: Path, tmp_path: Path
 ) -> None:

@@ -41,45 +41,21 @@ def test_same_config_same_data_same_metrics(sample_csv: Path, tmp_path: Path, mo
         assert first_file.read_bytes() == second_file.read_bytes()
 
 
-def test_a_sweep_expands_to_every_combination() -> None:
-    jobs = pipeline.sweep_jobs(
-        ["model=logistic_regression,random_forest", "seed=range(1,3)", "x=1"]
-    )
-    assert jobs == [
-        ["model=logistic_regression", "seed=1", "x=1"],
-        ["model=logistic_regression", "seed=2", "x=1"],
-        ["model=random_forest", "seed=1", "x=1"],
-        ["model=random_forest", "seed=2", "x=1"],
-    ]
-    with pytest.raises(ValueError, match="glob sweeps are not supported"):
-        pipeline.sweep_jobs(["model=glob(*)"])
-    with pytest.raises(ValueError, match="seed="):
-        pipeline.sweep_jobs(["seed=1,"])
-
-
-def test_multirun_runs_each_job_in_its_own_folder(
-    sample_csv: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setattr(pipeline, "MULTIRUN_ROOT", tmp_path)
-    pipeline.main(["-m", "experiment=smoke", *on_sample(sample_csv), "seed=1,2"])
-    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [job["overrides"][-1] for job in printed] == ["seed=1", "seed=2"]
-    [run_folder] = tmp_path.iterdir()
-    for job in printed:
-        metrics = run_folder / str(job["job"]) / "reports/metrics.json"
-        assert json.loads(metrics.read_text()) == job["metrics"]
-
-
-def test_multirun_checks_every_job_before_running_any(
-    sample_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(pipeline, "MULTIRUN_ROOT", tmp_path)
-    with pytest.raises(SystemExit, match=r"^error: .*no_such_key"):
-        pipeline.main(["-m", "experiment=smoke", *on_sample(sample_csv), "+no_such_key=1,2"])
-    assert list(tmp_path.iterdir()) == []
+def test_multirun_is_a_sweep(sample_csv: Path, tmp_path: Path) -> None:
+    """``-m`` runs the sweep of sweep.py (``make sweep``): one job folder per combination."""
+    with pytest.raises(SystemExit) as stop:
+        pipeline.main(
+            [
+                "-m",
+                "experiment=smoke",
+                *on_sample(sample_csv),
+                "seed=1,2",
+                f"hydra.sweep.dir={tmp_path}",
+            ]
+        )
+    assert stop.value.code == 0
+    for job in ("0", "1"):
+        assert json.loads((tmp_path / job / "result.json").read_text())["status"] == "ok"
 
 
 def test_command_line_takes_hydra_overrides(

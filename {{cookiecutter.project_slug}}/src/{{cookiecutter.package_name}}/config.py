@@ -54,6 +54,7 @@ class FeaturesConfig:
 @dataclass
 class EvaluationConfig:
     n_errors: int = 20
+    metric: str = "roc_auc"
 
 
 @dataclass

@@ -9,9 +9,9 @@ change and a module, never an edit of the stages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from hydra.errors import HydraException
 from hydra.utils import instantiate
@@ -32,6 +32,25 @@ class Tracker(Protocol):
         self, config: Config, metrics: Mapping[str, float], reports: list[Path]
     ) -> object:
         """Add an evaluation's metrics and report files to the run that trained the model."""
+
+
+@runtime_checkable
+class SweepTracker(Protocol):
+    """A tracker that also groups the jobs of a sweep or search (sweep.py): one run for the
+    sweep, opened before its jobs start, and the jobs' training runs as its children."""
+
+    def start_sweep(self, folder: Path, overrides: Sequence[str]) -> object:
+        """Open the sweep's run; the jobs started after it record their runs under it."""
+
+    def finish_sweep(
+        self,
+        folder: Path,
+        results: Sequence[Mapping[str, Any]],
+        metric: str,
+        best: Mapping[str, Any] | None,
+        failed: Sequence[str],
+    ) -> object:
+        """Close the sweep's run with its jobs' results (their ``result.json``), best, failures."""
 
 
 class NullTracker:
