@@ -34,22 +34,23 @@ PARTITION = "debug"
 CPUS = 2
 MEMORY_MB = 4096  # without RealMemory the node has 1 MB and every --mem request fails
 
-# submitit runs `sacct -o JobID,State,NodeList --parsable2 -j ID [-j ID ...]`: the same columns
-# from squeue, which lists finished jobs (array tasks as ID_N, as sacct does) for MinJobAge. A
-# pending array task that is cancelled leaves no record at all without accounting: a task that
-# squeue does not know, of an array it knows, is reported CANCELLED, as sacct would.
+# submitit runs `sacct -o JobID,State,NodeList --parsable2 -j ID [-j ID ...]` (an array by its
+# base id): the same columns from squeue, which lists finished jobs (array tasks as ID_N, as sacct
+# does) for MinJobAge. A pending array task that is cancelled leaves squeue's records at once;
+# the controller's log keeps the request (REQUEST_KILL_JOB), and sacct would say CANCELLED.
 SACCT_STAND_IN = """\
 #!/bin/sh
 # sacct stand-in (no accounting daemon on this test cluster): answers submitit from squeue.
+log="__CONTROLLER_LOG__"
 echo "JobID|State|NodeList"
 while [ $# -gt 0 ]; do
     if [ "$1" = -j ]; then
-        known=$(squeue -h -t all -j "$2" -o "%i|%T|%N" 2>/dev/null)
-        if [ -n "$known" ]; then
-            echo "$known"
-        elif [ "${2%_*}" != "$2" ] && [ -n "$(squeue -h -t all -j "${2%_*}" 2>/dev/null)" ]; then
-            echo "$2|CANCELLED|"
-        fi
+        listed=$(squeue -h -t all -j "$2" -o "%i|%T|%N" 2>/dev/null)
+        [ -z "$listed" ] || echo "$listed"
+        sed -n "s/.*REQUEST_KILL_JOB JobId=\\($2\\(_[0-9]*\\)\\?\\) .*/\\1/p" "$log" | sort -u |
+            while read -r id; do
+                echo "$listed" | grep -q "^$id|" || echo "$id|CANCELLED|"
+            done
         shift
     fi
     shift
@@ -156,7 +157,9 @@ class Cluster:
             )
         )
         sacct = self.root / "bin" / "sacct"
-        sacct.write_text(SACCT_STAND_IN)
+        sacct.write_text(
+            SACCT_STAND_IN.replace("__CONTROLLER_LOG__", str(self.root / "log" / "slurmctld.log"))
+        )
         sacct.chmod(0o755)
         self.env = self.client_env(base_env)
 
@@ -215,7 +218,16 @@ class Cluster:
             )
 
     def stop(self) -> None:
-        """Stop slurmd, slurmctld and munged through their pid files and wait for each to exit."""
+        """Cancel what still runs, then stop slurmd, slurmctld and munged through their pid files
+        and wait for each to exit (a job's processes outlive a stopped slurmd)."""
+        if (self.root / "run" / "slurmctld.pid").exists():
+            self.run("scancel", "--partition", PARTITION, check=False)
+            deadline = time.monotonic() + 60
+            while (
+                time.monotonic() < deadline
+                and self.run("squeue", "-h", "-t", "running,completing", check=False).strip()
+            ):
+                time.sleep(0.5)
         for name in ("slurmd", "slurmctld", "munged"):
             pid_file = self.root / "run" / f"{name}.pid"
             try:
