@@ -97,16 +97,18 @@ def run_job(raw: DictConfig, work: JobWork) -> dict[str, Any]:
         slurm_job_id=os.environ.get("SLURM_JOB_ID"),
     )
     started = time.perf_counter()
+    config: Config | None = None
     try:
         config = redirect(to_config(raw), folder)
         result.metrics = dict(work(config, folder))
         result.status = "ok"
-        run_info = config.output("run_info") if "run_info" in config.paths else None
-        if run_info and run_info.is_file():
-            result.run_id = json.loads(run_info.read_text(encoding="utf-8")).get("run_id")
     except Exception as error:  # a job's failure is recorded, not raised
         result.error = one_line(error)
         log.error("job %s failed: %s\n%s", result.job, result.error, traceback.format_exc())
+    # The job's training run, if it got that far (the tracker's run_info output).
+    if config is not None and "run_info" in config.paths and config.output("run_info").is_file():
+        run_info = json.loads(config.output("run_info").read_text(encoding="utf-8"))
+        result.run_id = run_info.get("run_id")
     result.seconds = round(time.perf_counter() - started, 3)
     (folder / RESULT_FILE).write_text(json.dumps(asdict(result), indent=2) + "\n")
     return asdict(result)
@@ -254,6 +256,11 @@ def multirun(task: Callable[[DictConfig], Any], arguments: Sequence[str]) -> str
         return None if stop.code in (0, None) else f"the sweep stopped early (exit {stop.code})"
     except KeyboardInterrupt:  # Ctrl-C: what the finished jobs wrote is summarized
         return "interrupted (Ctrl-C)"
+    except Exception as error:  # Hydra raises, not exits, under a debugger or coverage
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"error: {one_line(error)}", file=sys.stderr)
+        return f"the sweep stopped early ({one_line(error)})"
     finally:
         sys.argv = argv
     return None
