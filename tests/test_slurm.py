@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import submitit
+import yaml
 
 from tools.project import commit_all, project_env, run
 from tools.render import default_index_url, render
@@ -226,11 +227,11 @@ def test_a_cancelled_job_is_named_failed_and_the_others_results_stay(
     assert cancelled["overrides"] == ["experiment=smoke", "seed=4"]
     summary_text = (folder / "summary.md").read_text()
     assert f"SLURM job {array}_3 ended CANCELLED" in summary_text
-    for number in range(3):  # the others' outputs stay, in their folders
-        assert (
-            json.loads((folder / str(number) / "metrics.json").read_text())
-            == by_job[str(number)]["metrics"]
-        )
+    # The others' outputs stay, each under its own folder (the root of the project's paths).
+    paths = yaml.safe_load((slurm_project.path / "configs/paths/default.yaml").read_text())
+    for number in range(3):
+        metrics = json.loads((folder / str(number) / paths["metrics"]).read_text())
+        assert metrics == by_job[str(number)]["metrics"]
     # The sweep's run says which job failed; the finished jobs' runs are its children.
     parent, children = children_of(slurm_project.runs(), folder)
     assert parent["status"] == "FAILED"
