@@ -262,3 +262,10 @@ def test_a_search_runs_its_trials_as_slurm_jobs(
     assert len(trials) == 3
     ran = {job.id: job.state for job in slurm.jobs() if job.id not in known}
     assert {ran[trial["slurm_job_id"]] for trial in trials} == {"COMPLETED"}
+
+
+def test_the_projects_own_launcher_tests_pass(slurm_project: SlurmProject) -> None:
+    """The cluster=slurm project's tests of its launchers (local submitit jobs), which the
+    template's other tests do not run; coverage is the whole suite's business."""
+    command = ["poetry", "run", "pytest", "--no-cov", "-q", "tests/test_submitit_launchers.py"]
+    run(command, slurm_project.path, slurm_project.env)
