@@ -114,10 +114,9 @@ def answers_file_text(context: Mapping[str, object], src_path: str, commit: str 
 
 
 def remove_skipped(project: Path) -> None:
-    """Delete the directories that switched-off conditional directories render to, at any depth
-    (`.github/` at the top, `src/hydra_plugins/`), as copier's exclude pattern does."""
-    for skipped in sorted(project.rglob(SKIP_DIR), reverse=True):
-        shutil.rmtree(skipped)
+    """Delete the directory that switched-off conditional directories render to."""
+    if (project / SKIP_DIR).exists():
+        shutil.rmtree(project / SKIP_DIR)
 
 
 def main() -> int:
