@@ -38,6 +38,7 @@ PUBLISHED = [
     "experiment_tracker",
     "serving",
     "onnx_export",
+    "cluster",
     "package_index_url",
     "torch_index_url",
 ]

@@ -48,35 +48,36 @@ OPTIONS = {
 }
 # The render matrix: every combination of the options that add or remove files (ci, tracker,
 # serving, ONNX; framework's files depend on ONNX only, a pair), and every pair of values of any
-# two options (a covering array: 24 rows instead of the 2304 of the full product).
-# test_the_matrix_covers_every_pair keeps it so.
+# two options (a covering array: 24 rows instead of the 4608 of the full product).
+# test_the_matrix_covers_every_pair keeps it so. `cluster` adds files too, but none that
+# another answer changes: pairs cover it.
 _, _MIRROR = INDEX_URLS
 _, _TORCH = TORCH_INDEX_URLS
 MATRIX = [
-    ("3.13", "BSD-3-Clause", "sklearn", "github", "mlflow", "fastapi", "yes", _MIRROR, ""),
-    ("3.11", "MIT", "pytorch", "github", "mlflow", "fastapi", "no", _MIRROR, ""),
-    ("3.11", "BSD-3-Clause", "pytorch", "github", "mlflow", "none", "yes", "", _TORCH),
-    ("3.12", "BSD-3-Clause", "pytorch", "github", "mlflow", "none", "no", _MIRROR, _TORCH),
-    ("3.12", "MIT", "sklearn", "github", "none", "fastapi", "yes", "", ""),
-    ("3.12", "Apache-2.0", "pytorch", "github", "none", "fastapi", "no", "", ""),
-    ("3.12", "Proprietary", "pytorch", "github", "none", "none", "yes", "", _TORCH),
-    ("3.12", "BSD-3-Clause", "sklearn", "github", "none", "none", "no", _MIRROR, _TORCH),
-    ("3.12", "Apache-2.0", "pytorch", "none", "mlflow", "fastapi", "yes", _MIRROR, ""),
-    ("3.12", "BSD-3-Clause", "sklearn", "none", "mlflow", "fastapi", "no", _MIRROR, _TORCH),
-    ("3.13", "MIT", "sklearn", "none", "mlflow", "none", "yes", "", ""),
-    ("3.11", "Proprietary", "sklearn", "none", "mlflow", "none", "no", _MIRROR, ""),
-    ("3.13", "Proprietary", "pytorch", "none", "none", "fastapi", "yes", _MIRROR, ""),
-    ("3.13", "Apache-2.0", "pytorch", "none", "none", "fastapi", "no", _MIRROR, ""),
-    ("3.11", "Apache-2.0", "sklearn", "none", "none", "none", "yes", "", _TORCH),
-    ("3.12", "Proprietary", "pytorch", "none", "none", "none", "no", "", ""),
-    ("3.11", "MIT", "pytorch", "gitlab", "mlflow", "fastapi", "yes", "", ""),
-    ("3.12", "Apache-2.0", "sklearn", "gitlab", "mlflow", "fastapi", "no", _MIRROR, _TORCH),
-    ("3.13", "BSD-3-Clause", "pytorch", "gitlab", "mlflow", "none", "yes", "", ""),
-    ("3.11", "Proprietary", "pytorch", "gitlab", "mlflow", "none", "no", _MIRROR, ""),
-    ("3.12", "MIT", "sklearn", "gitlab", "none", "fastapi", "yes", _MIRROR, _TORCH),
-    ("3.13", "Apache-2.0", "sklearn", "gitlab", "none", "fastapi", "no", "", _TORCH),
-    ("3.11", "BSD-3-Clause", "pytorch", "gitlab", "none", "none", "yes", _MIRROR, ""),
-    ("3.12", "Proprietary", "pytorch", "gitlab", "none", "none", "no", "", _TORCH),
+    ("3.13", "BSD-3-Clause", "sklearn", "github", "mlflow", "fastapi", "yes", "none", _MIRROR, ""),
+    ("3.11", "MIT", "pytorch", "github", "mlflow", "fastapi", "no", "none", _MIRROR, ""),
+    ("3.11", "BSD-3-Clause", "pytorch", "github", "mlflow", "none", "yes", "slurm", "", _TORCH),
+    ("3.12", "BSD-3-Clause", "pytorch", "github", "mlflow", "none", "no", "none", _MIRROR, _TORCH),
+    ("3.12", "MIT", "sklearn", "github", "none", "fastapi", "yes", "slurm", "", ""),
+    ("3.12", "Apache-2.0", "pytorch", "github", "none", "fastapi", "no", "slurm", "", ""),
+    ("3.12", "Proprietary", "pytorch", "github", "none", "none", "yes", "slurm", "", _TORCH),
+    ("3.12", "BSD-3-Clause", "sklearn", "github", "none", "none", "no", "slurm", _MIRROR, _TORCH),
+    ("3.12", "Apache-2.0", "pytorch", "none", "mlflow", "fastapi", "yes", "none", _MIRROR, ""),
+    ("3.12", "BSD-3-Clause", "sklearn", "none", "mlflow", "fastapi", "no", "none", _MIRROR, _TORCH),
+    ("3.13", "MIT", "sklearn", "none", "mlflow", "none", "yes", "slurm", "", ""),
+    ("3.11", "Proprietary", "sklearn", "none", "mlflow", "none", "no", "none", _MIRROR, ""),
+    ("3.13", "Proprietary", "pytorch", "none", "none", "fastapi", "yes", "slurm", _MIRROR, ""),
+    ("3.13", "Apache-2.0", "pytorch", "none", "none", "fastapi", "no", "slurm", _MIRROR, ""),
+    ("3.11", "Apache-2.0", "sklearn", "none", "none", "none", "yes", "none", "", _TORCH),
+    ("3.12", "Proprietary", "pytorch", "none", "none", "none", "no", "slurm", "", ""),
+    ("3.11", "MIT", "pytorch", "gitlab", "mlflow", "fastapi", "yes", "slurm", "", ""),
+    ("3.12", "Apache-2.0", "sklearn", "gitlab", "mlflow", "fastapi", "no", "none", _MIRROR, _TORCH),
+    ("3.13", "BSD-3-Clause", "pytorch", "gitlab", "mlflow", "none", "yes", "none", "", ""),
+    ("3.11", "Proprietary", "pytorch", "gitlab", "mlflow", "none", "no", "slurm", _MIRROR, ""),
+    ("3.12", "MIT", "sklearn", "gitlab", "none", "fastapi", "yes", "none", _MIRROR, _TORCH),
+    ("3.13", "Apache-2.0", "sklearn", "gitlab", "none", "fastapi", "no", "none", "", _TORCH),
+    ("3.11", "BSD-3-Clause", "pytorch", "gitlab", "none", "none", "yes", "none", _MIRROR, ""),
+    ("3.12", "Proprietary", "pytorch", "gitlab", "none", "none", "no", "none", "", _TORCH),
 ]
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -113,6 +114,14 @@ PYTORCH_FILES = {
     "configs/trainer/auto.yaml",
 }
 PYTORCH_ONNX_FILES = {"tests/test_network_onnx.py"}
+# What cluster=slurm adds to the project: the submitit launcher's presets, and its launchers.
+CLUSTER_FILES = {
+    "configs/hydra/launcher/submitit_local.yaml",
+    "configs/hydra/launcher/submitit_slurm.yaml",
+    "configs/hydra/launcher/submitit_slurm_gpu.yaml",
+    "src/hydra_plugins/my_ml_project.py",
+    "tests/test_submitit_launchers.py",
+}
 
 # Rendered files whose presence the rest of the template relies on.
 MUST_EXIST = ("pyproject.toml", "README.md", ".copier-answers.yml", "src/{package}/__init__.py")
@@ -223,6 +232,7 @@ def default_files(template: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     assert files >= TRACKER_FILES, "the default tracker is MLflow"
     assert files >= ONNX_FILES, "the default exports the model to ONNX"
     assert not files & PYTORCH_FILES, "the default framework is scikit-learn"
+    assert not files & CLUSTER_FILES, "the default has no cluster"
     return files
 
 
@@ -256,6 +266,8 @@ def expected_files(default_files: set[str], answers: dict[str, str]) -> set[str]
         files |= PYTORCH_FILES
         if answers["onnx_export"] == "yes":
             files |= PYTORCH_ONNX_FILES
+    if answers["cluster"] == "slurm":
+        files |= CLUSTER_FILES
     return files
 
 
@@ -336,6 +348,7 @@ INVALID = [
     {"onnx_export": "true"},
     {"framework": "torch"},
     {"torch_index_url": "file:///opt/wheels"},
+    {"cluster": "pbs"},
     {"package_index_url": "ftp://example.com/simple"},
     {"description": "two\nlines"},
 ]

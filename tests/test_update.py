@@ -320,20 +320,40 @@ def test_changing_an_answer_adds_or_removes_its_files(
         "src/my_ml_project/playground.html",
         "tests/test_serving.py",
     }
+    cluster = {
+        "configs/hydra/launcher/submitit_local.yaml",
+        "configs/hydra/launcher/submitit_slurm.yaml",
+        "configs/hydra/launcher/submitit_slurm_gpu.yaml",
+        "src/hydra_plugins/my_ml_project.py",
+    }
     assert serving <= set(snapshot(project))
+    assert not cluster & set(snapshot(project))
 
-    update(project, "--vcs-ref=:current:", "-d", "serving=none", "-d", "ci=gitlab")
+    update(
+        project,
+        "--vcs-ref=:current:",
+        "-d",
+        "serving=none",
+        "-d",
+        "ci=gitlab",
+        "-d",
+        "cluster=slurm",
+    )
     files = set(snapshot(project))
     assert not serving & files
+    assert cluster <= files
+    assert "hydra-submitit-launcher" in (project / "pyproject.toml").read_text()
     assert not [path for path in files if path.startswith(".github/")]
     assert ".gitlab-ci.yml" in files, "GitHub's workflow gives way to GitLab's pipeline"
     assert "serve:" not in (project / "Makefile").read_text()
     assert "src/my_ml_project/ranking.py" in files, "the user's files stay"
     assert (recorded(project)["serving"], recorded(project)["ci"]) == ("none", "gitlab")
-    commit_all(project, project_env(), "No serving, GitLab CI")
+    commit_all(project, project_env(), "No serving, GitLab CI, SLURM")
 
-    update(project, "--vcs-ref=:current:", "-d", "serving=fastapi")
+    update(project, "--vcs-ref=:current:", "-d", "serving=fastapi", "-d", "cluster=none")
     assert serving <= set(snapshot(project))
+    assert not cluster & set(snapshot(project))
+    assert "hydra-submitit-launcher" not in (project / "pyproject.toml").read_text()
     assert "serve:" in (project / "Makefile").read_text()
     assert files_with_markers(project) == set()
 

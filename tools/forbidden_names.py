@@ -53,6 +53,7 @@ ALL_OPTIONS = {
     "serving": "fastapi",
     "onnx_export": "yes",
     "framework": "pytorch",
+    "cluster": "slurm",
 }
 
 
