@@ -39,6 +39,7 @@ def test_a_sweep_runs_each_combination_in_its_own_folder(
         tmp_path,
         "experiment=smoke",
         *on_sample(sample_csv),
+        "model=logistic_regression",  # whatever configs/ holds now (make keep may change it)
         "model.C=0.001,1",
         "seed=1,2",
         f"hydra/launcher={launcher}",
@@ -75,7 +76,13 @@ def test_a_sweep_runs_each_combination_in_its_own_folder(
 def test_a_failing_job_loses_nothing_and_is_named_with_its_error(
     sample_csv: Path, tmp_path: Path
 ) -> None:
-    status = run_sweep(tmp_path, "experiment=smoke", *on_sample(sample_csv), "model.C=1,-1")
+    status = run_sweep(
+        tmp_path,
+        "experiment=smoke",
+        *on_sample(sample_csv),
+        "model=logistic_regression",
+        "model.C=1,-1",
+    )
     assert status == 1  # make sweep fails, after every job ran and the summary is written
     ok, failed = summary(tmp_path)["jobs"]
     assert ok["status"] == "ok"
@@ -105,6 +112,8 @@ def test_a_job_that_left_no_result_is_reported_as_missing(tmp_path: Path) -> Non
 
 
 def test_a_bad_override_stops_before_any_job_runs(tmp_path: Path) -> None:
-    status = run_sweep(tmp_path, "experiment=smoke", "seed=1,", "model.C=1,2")
+    status = run_sweep(
+        tmp_path, "experiment=smoke", "seed=1,", "model=logistic_regression", "model.C=1,2"
+    )
     assert status == "make sweep: no job ran (Hydra's message is above)"
     assert list(tmp_path.iterdir()) == []
