@@ -163,7 +163,7 @@ def test_a_sweep_runs_each_job_as_a_slurm_job_and_tracks_which(
     assert [job["status"] for job in jobs] == ["ok"] * 4
     assert (folder / "summary.md").is_file()
     # Every job ran as a job of this cluster, which says it completed; submitit kept its log.
-    ran = {job.id: job for job in slurm.jobs()}
+    ran = {job.id: job for job in slurm.finished_jobs()}
     for job in jobs:
         slurm_job = ran[job["slurm_job_id"]]
         assert slurm_job.state == "COMPLETED"
@@ -260,7 +260,7 @@ def test_a_search_runs_its_trials_as_slurm_jobs(
     assert study["complete"] == 3
     trials = [job for job in summary["jobs"] if job["job"] != "best"]
     assert len(trials) == 3
-    ran = {job.id: job.state for job in slurm.jobs() if job.id not in known}
+    ran = {job.id: job.state for job in slurm.finished_jobs() if job.id not in known}
     assert {ran[trial["slurm_job_id"]] for trial in trials} == {"COMPLETED"}
 
 

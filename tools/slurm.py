@@ -253,9 +253,19 @@ class Cluster:
         output = self.run("squeue", "-h", "-t", "all", "-o", "%A %i %T")
         return [Job(*line.split()) for line in output.splitlines() if line.strip()]
 
+    def finished_jobs(self) -> list[Job]:
+        """Every job, once none is pending, running or completing. A job writes its result (which
+        submitit returns) before it exits, so SLURM can still say RUNNING for a moment after."""
+        deadline = time.monotonic() + 60
+        while (jobs := self.jobs()) and time.monotonic() < deadline:
+            if not any(job.state in ("PENDING", "RUNNING", "COMPLETING") for job in jobs):
+                return jobs
+            time.sleep(0.2)
+        return jobs
+
     def job_states(self) -> dict[str, str]:
-        """Each job's state by the id squeue shows (array tasks as <array id>_<task>)."""
-        return {job.name: job.state for job in self.jobs()}
+        """Each finished job's state by the id squeue shows (array tasks as <array id>_<task>)."""
+        return {job.name: job.state for job in self.finished_jobs()}
 
 
 @dataclass(frozen=True)
