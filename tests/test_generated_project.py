@@ -21,9 +21,8 @@ import pytest
 
 from tests.helpers import (
     PIPELINE_OUTPUTS,
-    assert_served_like_native,
+    assert_make_serve_answers_like_predict,
     free_port,
-    native_prediction,
     porcelain,
     started,
     trained,
@@ -120,13 +119,7 @@ def test_make_serve_answers_like_the_predict_command(
     default_project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     project = trained(default_project, env)
-    row, native = native_prediction(project, env, tmp_path)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with started(["make", "serve", f"PORT={port}"], project, env, log) as server:
-        health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
-        assert health["model_loaded"] is True
-        assert_served_like_native(f"http://127.0.0.1:{port}", row, native)
+    assert_make_serve_answers_like_predict(project, env, tmp_path)
     assert porcelain(project, env) == set()
 
 
