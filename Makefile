@@ -37,8 +37,8 @@ lint: dev ## Lint the template's own Python (hooks, tools, tests); check that th
 generate: dev ## Write cookiecutter.json, copier.yml's questions, hooks/questions.json and the options tables from questions.yaml
 	$(BIN)/python -m tools.questions
 
-bench: dev ## Print render times per engine and the default project's install/lint/test/pipeline times and size
-	$(BIN)/python -m tools.bench
+bench: dev ## Print the template's and its projects' figures beside their goals (VARIANTS=default,pytorch; REF=<git ref> beside)
+	$(BIN)/python -m tools.bench --variants '$(VARIANTS)' --ref '$(REF)'
 
 forbidden-names: dev ## Regenerate hooks/forbidden_names.json from the environment of a project with every option on (minutes)
 	$(BIN)/python -m tools.forbidden_names
