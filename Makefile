@@ -24,7 +24,7 @@ demo: dev ## Render the default project, install it, run its pipeline and tests,
 	$(BIN)/python -m tools.demo
 
 test: dev ## Run the template's whole test suite (renders, parity, and generated projects' own checks)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30
 
 test-fast: dev ## The tests that do not install a generated project (a minute or so)
 	$(BIN)/python -m pytest -n 2 -m "not slow"

@@ -329,6 +329,9 @@ def test_own_data_as_the_readme_says_runs_and_keeps_tests_green(
     assert not (project / "data/raw/my_data.csv").exists()
 
 
+# Its own project, not the shared default one: a group of its own lets it run on the other
+# xdist worker, beside the long `install` group.
+@pytest.mark.xdist_group("hostile")
 def test_hostile_answers_install_and_pass_their_own_checks(
     template: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:

@@ -507,8 +507,7 @@ def test_make_update_template_names_the_conflicts_and_fails(repo: Path, tmp_path
     assert rejected.stdout.splitlines()[-1].startswith("Updated to template v1.2.0. Review")
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("install")
+@pytest.mark.slow  # its own project: no xdist group, so it runs beside the `install` group
 def test_an_updated_project_installs_passes_its_checks_and_updates_itself(
     template: Path, tmp_path: Path
 ) -> None:
