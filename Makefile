@@ -27,7 +27,7 @@ test: dev ## Run the template's whole test suite (renders, parity, and generated
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30
 
 test-fast: dev ## The tests that do not install a generated project (a minute or so)
-	$(BIN)/python -m pytest -n 2 -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
 
 lint: dev ## Lint the template's own Python (hooks, tools, tests); check that the generated question files are current
 	$(BIN)/ruff check hooks tools tests

@@ -247,8 +247,8 @@ def measure_image(project: Path, storage: Path) -> Iterator[tuple[str, float]]:
         yield "image cold", build(podman, project, "localhost/bench:cold")
         yield "image cached", build(podman, project, "localhost/bench:cached")
         yield "image size", image_size(podman, "localhost/bench:cached") / 1e6
-        package = next(path for path in (project / "src").iterdir() if path.name.isidentifier())
-        with (package / "__init__.py").open("a") as code:
+        [package] = (project / "src").glob("*/__init__.py")  # hydra_plugins/ is a namespace
+        with package.open("a") as code:
             code.write("# a change to the code\n")
         yield "image new code", build(podman, project, "localhost/bench:changed")
     finally:
