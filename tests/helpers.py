@@ -74,11 +74,11 @@ def assert_served_like_native(base_url: str, row: dict[str, str], native: dict[s
 
 
 def assert_make_serve_answers_like_predict(
-    project: Path, env: dict[str, str], scratch: Path, package: str = "my_ml_project"
+    project: Path, env: dict[str, str], scratch: Path
 ) -> None:
     """Start `make serve` on a free port, wait for a loaded model, and check that its /predict
-    answers the first raw row as `python -m <package>.predict` does; stop the server after."""
-    row, native = native_prediction(project, env, scratch, package)
+    answers the first raw row as the project's predict command does; stop the server after."""
+    row, native = native_prediction(project, env, scratch)
     port = free_port()
     log = scratch / "serve.log"
     with started(["make", "serve", f"PORT={port}"], project, env, log) as server:
