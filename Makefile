@@ -24,10 +24,10 @@ demo: dev ## Render the default project, install it, run its pipeline and tests,
 	$(BIN)/python -m tools.demo
 
 test: dev ## Run the template's whole test suite (renders, parity, and generated projects' own checks)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30
 
-test-fast: dev ## The tests that do not install a generated project (a minute or so)
-	$(BIN)/python -m pytest -n 2 -m "not slow"
+test-fast: dev ## The quick tests: not those that install generated projects or walk them through releases (2 minutes)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
 
 lint: dev ## Lint the template's own Python (hooks, tools, tests); check that the generated question files are current
 	$(BIN)/ruff check hooks tools tests
@@ -37,8 +37,8 @@ lint: dev ## Lint the template's own Python (hooks, tools, tests); check that th
 generate: dev ## Write cookiecutter.json, copier.yml's questions, hooks/questions.json and the options tables from questions.yaml
 	$(BIN)/python -m tools.questions
 
-bench: dev ## Print render times per engine and the default project's install/lint/test/pipeline times and size
-	$(BIN)/python -m tools.bench
+bench: dev ## Print the template's and its projects' figures beside their goals (VARIANTS=default,pytorch; REF=<git ref> beside)
+	$(BIN)/python -m tools.bench --variants '$(VARIANTS)' --ref '$(REF)'
 
 forbidden-names: dev ## Regenerate hooks/forbidden_names.json from the environment of a project with every option on (minutes)
 	$(BIN)/python -m tools.forbidden_names

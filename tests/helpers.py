@@ -73,6 +73,20 @@ def assert_served_like_native(base_url: str, row: dict[str, str], native: dict[s
         assert probability == pytest.approx(float(native[f"probability_{label}"]))
 
 
+def assert_make_serve_answers_like_predict(
+    project: Path, env: dict[str, str], scratch: Path
+) -> None:
+    """Start `make serve` on a free port, wait for a loaded model, and check that its /predict
+    answers the first raw row as the project's predict command does; stop the server after."""
+    row, native = native_prediction(project, env, scratch)
+    port = free_port()
+    log = scratch / "serve.log"
+    with started(["make", "serve", f"PORT={port}"], project, env, log) as server:
+        health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
+        assert health["model_loaded"] is True
+        assert_served_like_native(f"http://127.0.0.1:{port}", row, native)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -21,9 +21,8 @@ import pytest
 
 from tests.helpers import (
     PIPELINE_OUTPUTS,
-    assert_served_like_native,
+    assert_make_serve_answers_like_predict,
     free_port,
-    native_prediction,
     porcelain,
     started,
     trained,
@@ -120,13 +119,7 @@ def test_make_serve_answers_like_the_predict_command(
     default_project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     project = trained(default_project, env)
-    row, native = native_prediction(project, env, tmp_path)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with started(["make", "serve", f"PORT={port}"], project, env, log) as server:
-        health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
-        assert health["model_loaded"] is True
-        assert_served_like_native(f"http://127.0.0.1:{port}", row, native)
+    assert_make_serve_answers_like_predict(project, env, tmp_path)
     assert porcelain(project, env) == set()
 
 
@@ -336,6 +329,9 @@ def test_own_data_as_the_readme_says_runs_and_keeps_tests_green(
     assert not (project / "data/raw/my_data.csv").exists()
 
 
+# Its own project, not the shared default one: a group of its own lets it run on the other
+# xdist worker, beside the long `install` group.
+@pytest.mark.xdist_group("hostile")
 def test_hostile_answers_install_and_pass_their_own_checks(
     template: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:

@@ -17,12 +17,8 @@ import pytest
 
 from tests.helpers import (
     PIPELINE_OUTPUTS,
-    assert_served_like_native,
-    free_port,
-    native_prediction,
+    assert_make_serve_answers_like_predict,
     porcelain,
-    started,
-    wait_until_serving,
 )
 from tools.project import commit_all, run
 from tools.render import default_index_url, render
@@ -108,10 +104,4 @@ def test_make_serve_answers_like_the_predict_command(
 ) -> None:
     project = pytorch_project
     run(["make", "pipeline"], project, env)
-    row, native = native_prediction(project, env, tmp_path)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with started(["make", "serve", f"PORT={port}"], project, env, log) as server:
-        health = wait_until_serving(f"http://127.0.0.1:{port}/health", server, log)
-        assert health["model_loaded"] is True
-        assert_served_like_native(f"http://127.0.0.1:{port}", row, native)
+    assert_make_serve_answers_like_predict(project, env, tmp_path)

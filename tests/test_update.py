@@ -49,6 +49,9 @@ from tools.render import (
     snapshot,
 )
 
+# Minutes of real git and copier work (a CPU-minute for the walk alone): `make test`, not test-fast.
+pytestmark = pytest.mark.slow
+
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 MARKERS = ("<<<<<<< before updating", "=======", ">>>>>>> after updating")
 ANSWERS = {"package_index_url": "https://packages.example.com/simple"}
@@ -507,8 +510,7 @@ def test_make_update_template_names_the_conflicts_and_fails(repo: Path, tmp_path
     assert rejected.stdout.splitlines()[-1].startswith("Updated to template v1.2.0. Review")
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("install")
+# Its own project: no xdist group, so it runs beside the `install` group.
 def test_an_updated_project_installs_passes_its_checks_and_updates_itself(
     template: Path, tmp_path: Path
 ) -> None:
