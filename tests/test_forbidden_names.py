@@ -53,11 +53,12 @@ def test_the_known_cases_are_there(names: dict[str, Any]) -> None:
         ("fastapi", "fastapi"),
         ("pytest", "pytest"),
         ("_pytest", "pytest"),
-        ("flask", "flask"),  # the optional `ui` group (the full MLflow server)
+        ("papermill", "papermill"),  # the optional `notebook` group
+        ("copier", "copier"),  # the optional `template` group
         ("jinja2", "jinja2"),  # the `report` group
     ]:
         assert distribution in modules.get(module, []), (module, distribution)
-    assert {"pandas", "scikit-learn", "pyyaml", "hydra-core", "mlflow", "dvc"} <= set(
+    assert {"pandas", "scikit-learn", "pyyaml", "hydra-core", "mlflow-skinny", "dvc"} <= set(
         names["distributions"]
     )
     assert {"json", "sys", "os", "typing", "tomllib", "__future__"} <= set(names["stdlib"])
@@ -143,7 +144,7 @@ def test_the_longest_names_keep_paths_within_the_limits(longest_names_project: P
 def test_the_installed_default_project_has_no_name_that_is_not_forbidden(
     names: dict[str, Any], default_project: Path
 ) -> None:
-    """Its environment lacks the optional `ui` group only: every name in it must be listed."""
+    """Its environment lacks the optional groups only: every name in it must be listed."""
     modules, distributions = forbidden_names.installed_modules(default_project)
     assert modules["sklearn"] == ["scikit-learn"], "the environment was read"
     assert default_project.name.replace("-", "_") not in modules

@@ -136,6 +136,14 @@ print(json.dumps({"metrics": run.data.metrics, "params": run.data.params, "tags"
 """
 
 
+# The MLflow distributions in an environment.
+MLFLOW_DISTRIBUTIONS = """
+from importlib import metadata
+names = {distribution.metadata["Name"] for distribution in metadata.distributions()}
+print(*sorted(names & {"mlflow", "mlflow-skinny", "mlflow-tracing"}))
+"""
+
+
 def test_pipeline_runs_are_tracked_and_make_ui_shows_them(
     default_project: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -153,6 +161,7 @@ def test_pipeline_runs_are_tracked_and_make_ui_shows_them(
 
     port = free_port()
     log = tmp_path / "ui.log"
+    first_use = not (project / ".venv-ui").exists()  # test_tracking_server.py installs it too
     with started(["make", "ui", f"UI_PORT={port}"], project, env, log) as server:
         shown = wait_until_serving(
             f"http://127.0.0.1:{port}/api/2.0/mlflow/runs/get?run_id={run_id}",
@@ -161,14 +170,40 @@ def test_pipeline_runs_are_tracked_and_make_ui_shows_them(
             tries=3000,  # the first `make ui` installs the UI server before starting it
         )
     assert shown["run"]["info"]["run_id"] == run_id  # type: ignore[index]
-    assert porcelain(project, env) == set()  # mlruns/ is ignored
+    assert porcelain(project, env) == set()  # mlruns/ and .venv-ui/ are ignored
+
+    # The UI is the locked client's version, from the project's index, in its own environment:
+    # the project's keeps mlflow-skinny alone, whole (the full mlflow ships the same files).
+    lock = tomllib.loads((project / "poetry.lock").read_text(encoding="utf-8"))
+    [client] = [
+        package["version"] for package in lock["package"] if package["name"] == "mlflow-skinny"
+    ]
+    requirement = f"--index-url={default_index_url()} mlflow=={client}"
+    assert (project / ".venv-ui/requirement").read_text().split() == requirement.split()
+    if first_use:
+        installing = [line for line in log.read_text().splitlines() if "Installing" in line]
+        assert installing == [
+            f"Installing the MLflow UI (mlflow=={client}) into .venv-ui/, an environment of its"
+            " own, on first use"
+        ]
+    ui_version = run([".venv-ui/bin/python", "-m", "pip", "show", "mlflow"], project, env)
+    assert f"Version: {client}" in ui_version.stdout.splitlines()
+    installed = poetry_python(project, env, MLFLOW_DISTRIBUTIONS).split()
+    assert installed == ["mlflow-skinny"]
+    assert json.loads(poetry_python(project, env, READ_RUN))["tags"] == recorded["tags"]
 
 
 def test_make_notebook_executes_the_example_with_parameters(
     default_project: Path, env: dict[str, str]
 ) -> None:
     project = default_project
-    run(["make", "notebook", "ARGS=-p n_errors 3"], project, env)
+    assert not (project / ".venv/bin/papermill").exists()  # `make install` leaves it out
+    executed_by = run(["make", "notebook", "ARGS=-p n_errors 3"], project, env)
+    installing = [line for line in executed_by.stdout.splitlines() if "Installing" in line]
+    assert installing == [
+        "Installing the notebook runner (papermill and a Jupyter kernel, the notebook group)"
+        " on first use"
+    ]
     executed = json.loads(
         (project / "reports/notebooks/1.0-tpl-explore-errors.ipynb").read_text(encoding="utf-8")
     )

@@ -1,10 +1,11 @@
 """A team's shared MLflow server, for real: `mlflow server` on loopback as the tracking store.
 
-The server is the full MLflow of the project's `ui` group (what `make ui` installs), started by
-each test on a free port with its own backend store and artifact store in a scratch folder, and
-artifacts proxied through it (`--serve-artifacts`), as a team would run it. The project is
-pointed at it the way a teammate does for one shell, `MLFLOW_TRACKING_URI`, so the shared
-default project's committed files never change; what a run changes there is restored.
+The server is the full MLflow that `make ui` installs in the project's .venv-ui/ (an environment
+of its own, at the version of the project's locked MLflow client), started by each test on a
+free port with its own backend store and artifact store in a scratch folder, and artifacts
+proxied through it (`--serve-artifacts`), as a team would run it. The project is pointed at it
+the way a teammate does for one shell, `MLFLOW_TRACKING_URI`, so the shared default project's
+committed files never change; what a run changes there is restored.
 """
 
 from __future__ import annotations
@@ -87,9 +88,12 @@ class Server:
         return self.fetch(f"/api/2.0/mlflow-artifacts/artifacts/{stored}/{path}")
 
 
+UI_MLFLOW = ".venv-ui/bin/mlflow"  # the file target of the project's Makefile that `make ui` needs
+
+
 def ui_installed(project: Path, env: dict[str, str]) -> None:
-    """The full MLflow, as the first `make ui` installs it (cached after the first time)."""
-    run(["poetry", "install", "--no-interaction", "--compile", "--with", "ui"], project, env)
+    """The full MLflow, as the first `make ui` installs it (a no-op after the first time)."""
+    run(["make", UI_MLFLOW], project, env)
 
 
 @contextmanager
@@ -99,7 +103,7 @@ def mlflow_server(
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
-        *("poetry", "run", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port)),
+        *(str(project / UI_MLFLOW), "server", "--host", "127.0.0.1", "--port", str(port)),
         *("--workers", "1", "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}"),
         *("--artifacts-destination", str(root / "artifacts"), "--serve-artifacts", *options),
     ]
@@ -244,8 +248,8 @@ def test_a_server_that_stops_answering_mid_run_costs_no_outputs(
 
 
 def auth_app_packages(target: Path, env: dict[str, str]) -> Path:
-    """Flask-WTF, which MLflow's basic-auth app needs (`mlflow[auth]`) and the `ui` group does
-    not have: installed beside the project, not into it, for the server process alone."""
+    """Flask-WTF, which MLflow's basic-auth app needs (`mlflow[auth]`) and `make ui` does not
+    install: installed beside the UI's environment, not into it, for the server process alone."""
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
     run([*command, str(target), "Flask-WTF<2", "WTForms"], target.parent, env)
     return target

@@ -6,7 +6,7 @@ includes it (`!include`) as the hidden question `forbidden_names`. It holds:
 - `stdlib`: the standard library's top-level modules (`sys.stdlib_module_names`) of every offered
   Python, united; each interpreter must be installed (on PATH or through pyenv).
 - `modules`: every top-level module that the environment of a project with every option on
-  installs (all dependency groups, the optional `ui` group included), mapped to the distributions
+  installs (all dependency groups, the optional ones included), mapped to the distributions
   that install it, as `importlib.metadata.packages_distributions()` reports them in that
   environment. A locked distribution that is not installed here (another platform's or another
   Python's) adds its own name with underscores, the usual import name.

@@ -35,6 +35,7 @@ def project_env(home: Path | None = None, extra: Mapping[str, str] | None = None
     env["PATH"] = os.pathsep.join([tools, env.get("PATH", "")])
     env["POETRY_CACHE_DIR"] = str(CACHE_ROOT / "poetry")
     env["PRE_COMMIT_HOME"] = str(CACHE_ROOT / "pre-commit")
+    env["PIP_CACHE_DIR"] = str(CACHE_ROOT / "pip")  # pip installs `make ui`'s environment
     env.pop("VIRTUAL_ENV", None)  # else Poetry would install into the template's own venv
     # Under the template's make, command-line variables (`make test PYTHON=...`) reach every
     # sub-make through MAKEFLAGS: the project's make would take the template's PYTHON.
