@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }} import pipeline
 from {{ cookiecutter.package_name }}.config import Config, compose_config, to_config
 from {{ cookiecutter.package_name }}.data import ROW_ID
 from {{ cookiecutter.package_name }}.sample_data import TARGET, load_sample
@@ -28,12 +30,15 @@ def tracking_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('mlruns') / 'mlflow.db'}"
 
 
-@pytest.fixture(autouse=True)
-def _track_to_scratch(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _track_to_scratch(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tests record their runs in a scratch store, never in mlruns/ or a team server (when the
-    project tracks with MLflow)."""
-    if importlib.util.find_spec("mlflow") is not None:
-        monkeypatch.setenv("MLFLOW_TRACKING_URI", request.getfixturevalue("tracking_store"))
+    project tracks with MLflow). Session-wide: shared runs such as :func:`smoke_run` are set up
+    before any test's own fixtures."""
+    with pytest.MonkeyPatch.context() as patch:
+        if importlib.util.find_spec("mlflow") is not None:
+            patch.setenv("MLFLOW_TRACKING_URI", request.getfixturevalue("tracking_store"))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +72,23 @@ def smoke_config(raw_csv: Path, out: Path, *overrides: str) -> Config:
     return to_config(
         compose_config(["experiment=smoke", *on_sample(raw_csv), f"paths.root={out}", *overrides])
     )
+
+
+@pytest.fixture(scope="session")
+def smoke_run(sample_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of one smoke run of the whole pipeline, shared by the tests that read a run's
+    outputs (they copy what they change): a linear model, which makes a few mistakes on the
+    smoke sample, whatever configs/ selects. :func:`smoke_run_config` configures it."""
+    out = tmp_path_factory.mktemp("smoke-run")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(PROJECT_ROOT)
+        pipeline.run(smoke_run_config(sample_csv, out))
+    return out
+
+
+def smoke_run_config(raw_csv: Path, out: Path, *overrides: str) -> Config:
+    """The configuration of :func:`smoke_run`, writing under ``out``."""
+    return smoke_config(raw_csv, out, "model=logistic_regression", *overrides)
 
 
 @pytest.fixture

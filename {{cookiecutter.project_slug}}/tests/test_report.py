@@ -8,7 +8,6 @@ import importlib.util
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,37 +15,27 @@ import pytest
 from markupsafe import escape
 from omegaconf import OmegaConf
 
-from {{ cookiecutter.package_name }} import pipeline, report
+from {{ cookiecutter.package_name }} import report
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.models import load_model, save_model
 
-from .conftest import PROJECT_ROOT, smoke_config
+from .conftest import smoke_run_config
 
 # What the report stage reads; the rest of a run's outputs it writes.
 INPUTS = ("train", "test", "model", "metrics", "errors", "confusion", "roc")
 
 
-@pytest.fixture(scope="module")
-def run_dir(sample_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One smoke run of the whole pipeline, report included, shared by the tests below: a
-    linear model, which makes a few mistakes on the smoke sample, whatever configs/ selects."""
-    out = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.chdir(PROJECT_ROOT)
-        pipeline.run(smoke_config(sample_csv, out, "model=logistic_regression"))
-    yield out
+@pytest.fixture
+def run_config(sample_csv: Path, smoke_run: Path) -> Config:
+    """The shared smoke run (conftest.py), report included: read it, never change it."""
+    return smoke_run_config(sample_csv, smoke_run)
 
 
 @pytest.fixture
-def run_config(sample_csv: Path, run_dir: Path) -> Config:
-    return smoke_config(sample_csv, run_dir, "model=logistic_regression")
-
-
-@pytest.fixture
-def copy_config(sample_csv: Path, run_dir: Path, tmp_path: Path) -> Config:
+def copy_config(sample_csv: Path, smoke_run: Path, tmp_path: Path) -> Config:
     """A config whose report inputs are copies of the shared run's: free to edit."""
-    run = smoke_config(sample_csv, run_dir, "model=logistic_regression")
-    copy = smoke_config(sample_csv, tmp_path, "model=logistic_regression")
+    run = smoke_run_config(sample_csv, smoke_run)
+    copy = smoke_run_config(sample_csv, tmp_path)
     for name in INPUTS:
         copy.output(name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(run.output(name), copy.output(name))

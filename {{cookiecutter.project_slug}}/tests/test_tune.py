@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import pytest
@@ -16,7 +19,7 @@ from {{ cookiecutter.package_name }} import tune
 from {{ cookiecutter.package_name }}.config import compose_config, to_config
 from {{ cookiecutter.package_name }}.data import ROW_ID
 
-from .conftest import on_sample
+from .conftest import PROJECT_ROOT, on_sample
 
 # Hydra's plugins live in its namespace package, beside the project's package.
 optuna_sweeper = importlib.import_module(f"hydra_plugins.{tune.__package__}_optuna.optuna_sweeper")
@@ -52,11 +55,29 @@ def rows(path: Path) -> set[int]:
     return set(pd.read_csv(path, index_col=ROW_ID).index)
 
 
+class Search(NamedTuple):
+    folder: Path
+    storage: Path  # the Optuna study
+    printed: str
+
+
+@pytest.fixture(scope="module")
+def search(sample_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Search:
+    """A search of three trials, shared by the tests below (they copy its study to add to it)."""
+    root = tmp_path_factory.mktemp("tune")
+    folder, storage = root / "search", root / "optuna.db"
+    with pytest.MonkeyPatch.context() as patch, io.StringIO() as printed:
+        patch.chdir(PROJECT_ROOT)
+        with contextlib.redirect_stdout(printed):
+            status = run_search(sample_csv, folder, storage, "hydra.sweeper.n_trials=3")
+        assert status == 0
+        return Search(folder, storage, printed.getvalue())
+
+
 def test_trials_are_scored_on_validation_and_only_the_best_on_the_test_set(
-    sample_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    search: Search,
 ) -> None:
-    folder = tmp_path / "search"
-    assert run_search(sample_csv, folder, tmp_path / "optuna.db", "hydra.sweeper.n_trials=3") == 0
+    folder, printed = search.folder, search.printed
     result = study(folder)
     assert (result["complete"], result["failed"]) == (3, 0)
     for trial in ("0", "1", "2"):
@@ -81,20 +102,18 @@ def test_trials_are_scored_on_validation_and_only_the_best_on_the_test_set(
     assert rows(output(folder / "best", "train")) == rows(output(Path(best["folder"]), "train"))
     assert tested["overrides"][0] == "model=logistic_regression"  # the search file's choice
     assert f"model.C={best['params']['model.C']}" in tested["overrides"]
-    printed = capsys.readouterr().out
     assert f'make exp ARGS="{" ".join(tested["overrides"])}"' in printed
 
 
 def test_a_search_resumes_its_study_and_starts_over_when_told(
-    sample_csv: Path, tmp_path: Path
+    sample_csv: Path, tmp_path: Path, search: Search
 ) -> None:
-    storage = tmp_path / "optuna.db"
-    assert run_search(sample_csv, tmp_path / "1", storage, "hydra.sweeper.n_trials=2") == 0
-    assert study(tmp_path / "1")["complete"] == 2
+    storage = Path(shutil.copy(search.storage, tmp_path / "optuna.db"))
+    assert study(search.folder)["complete"] == 3
     # The same study with more trials runs only the missing one.
-    assert run_search(sample_csv, tmp_path / "2", storage, "hydra.sweeper.n_trials=3") == 0
+    assert run_search(sample_csv, tmp_path / "2", storage, "hydra.sweeper.n_trials=4") == 0
     assert sorted(p.name for p in (tmp_path / "2").glob("[0-9]*")) == ["0"]
-    assert study(tmp_path / "2")["complete"] == 3
+    assert study(tmp_path / "2")["complete"] == 4
     # fresh=true deletes the study first.
     fresh = ("hydra.sweeper.n_trials=1", "hydra.sweeper.fresh=true")
     assert run_search(sample_csv, tmp_path / "3", storage, *fresh) == 0

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from hydra import compose, initialize_config_dir
-from hydra.errors import HydraException
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -97,6 +95,10 @@ class Config:
 
 def compose_config(overrides: Sequence[str] = (), config_dir: Path = CONFIG_DIR) -> DictConfig:
     """Compose ``configs/`` with Hydra overrides, as ``dvc exp run -S`` does."""
+    # Imported here: DVC's stages read params.yaml with OmegaConf, and start faster without Hydra.
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+
     try:
         with initialize_config_dir(config_dir=str(config_dir.resolve()), version_base="1.3"):
             return compose(config_name=CONFIG_NAME, overrides=list(overrides))

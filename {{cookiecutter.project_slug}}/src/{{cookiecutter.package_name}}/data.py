@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from {{ cookiecutter.package_name }}.config import Config, run_stage
 
@@ -62,6 +61,9 @@ def load_raw(path: Path, target: str, max_rows: int | None = None, seed: int = 0
 
 def split(dataset: Dataset, test_size: float, seed: int) -> tuple[Dataset, Dataset]:
     """Split into train and test sets, stratified by the target, reproducibly."""
+    # Imported here: the validate stage reads the raw data through this module, without sklearn.
+    from sklearn.model_selection import train_test_split
+
     train_x, test_x, train_y, test_y = train_test_split(
         dataset.features,
         dataset.target,

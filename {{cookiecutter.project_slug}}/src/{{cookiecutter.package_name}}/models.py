@@ -17,7 +17,6 @@ import joblib
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from hydra.utils import instantiate
 from sklearn.base import ClassifierMixin
 from sklearn.pipeline import Pipeline
 
@@ -168,6 +167,8 @@ def build_model(model: dict[str, Any], features: FeaturesConfig) -> Classifier:
             "the model config needs a _target_ (a class name),"
             " e.g. sklearn.linear_model.LogisticRegression"
         )
+    from hydra.utils import instantiate  # here: stages that only load a model start without Hydra
+
     built = instantiate(model, _convert_="all")
     if isinstance(built, Classifier):  # a model with its own features and training loop
         return built

@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from hydra.errors import HydraException
-from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -82,6 +80,9 @@ def tracker_for(config: Config) -> Tracker:
     """The tracker that ``config.tracking`` names, or :class:`NullTracker` when there is none."""
     if config.tracking is None:
         return NullTracker()
+    from hydra.errors import HydraException  # here: a stage without a tracker starts without Hydra
+    from hydra.utils import instantiate
+
     try:
         tracker = instantiate(OmegaConf.create(config.tracking))
     except (HydraException, OmegaConfBaseException) as error:
