@@ -66,7 +66,7 @@ VALIDATION = [
     ("project_slug", "pyyaml", False),
     ("project_slug", "hydra-core", False),
     ("project_slug", "dvc", False),
-    ("project_slug", "mlflow", False),
+    ("project_slug", "mlflow-skinny", False),  # the tracking client (the full mlflow is .venv-ui's)
     ("project_slug", "pandas-churn", True),
     ("project_slug", "json", True),  # the standard library has no distributions
     ("project_slug", "a" * 64, True),
