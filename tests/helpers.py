@@ -97,15 +97,18 @@ def free_port() -> int:
 def wait_until_serving(
     url: str, server: subprocess.Popen[bytes], log: Path, tries: int = 600
 ) -> dict[str, object]:
-    """GET `url` until the server answers (a bounded number of tries), and return its JSON."""
+    """GET `url` until the server answers (a bounded number of tries), and return its JSON.
+
+    A server that accepted the connection but is still starting (the MLflow UI opens its store
+    on the first request) may not answer within a try on a busy machine: that is one more try."""
     for _ in range(tries):
         if server.poll() is not None:
             pytest.fail(f"{server.args} exited {server.returncode}:\n{log.read_text()[-6000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=30) as response:
                 answer: dict[str, object] = json.load(response)
                 return answer
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     pytest.fail(f"{server.args} did not answer at {url}:\n{log.read_text()[-6000:]}")
 

@@ -118,7 +118,7 @@ def mlflow_server(
             try:
                 server.fetch("/health")
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # still starting
                 time.sleep(0.2)
         else:
             pytest.fail(f"mlflow server did not answer:\n{log.read_text()[-6000:]}")
