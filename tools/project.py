@@ -37,6 +37,11 @@ def project_env(home: Path | None = None, extra: Mapping[str, str] | None = None
     env["PRE_COMMIT_HOME"] = str(CACHE_ROOT / "pre-commit")
     env["PIP_CACHE_DIR"] = str(CACHE_ROOT / "pip")  # pip installs `make ui`'s environment
     env.pop("VIRTUAL_ENV", None)  # else Poetry would install into the template's own venv
+    # Projects run as on a person's machine, which keeps the bytecode Python compiles. A container
+    # that sets PYTHONDONTWRITEBYTECODE (CI's does) would make `make install` compile every module
+    # (its Makefile's answer to that setting: about 45 s more per install); a test that checks
+    # that answer sets it again.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     # Under the template's make, command-line variables (`make test PYTHON=...`) reach every
     # sub-make through MAKEFLAGS: the project's make would take the template's PYTHON.
     for variable in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
