@@ -24,10 +24,10 @@ demo: dev ## Render the default project, install it, run its pipeline and tests,
 	$(BIN)/python -m tools.demo
 
 test: dev ## Run the template's whole test suite (renders, parity, and generated projects' own checks)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=30
 
 test-fast: dev ## The quick tests: not those that install generated projects or walk them through releases (2 minutes)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder -m "not slow"
 
 lint: dev ## Lint the template's own Python (hooks, tools, tests); check that the generated question files are current
 	$(BIN)/ruff check hooks tools tests

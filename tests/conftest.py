@@ -18,12 +18,40 @@ from tools.project import commit_all, project_env, run
 from tools.questions import load
 from tools.render import TEMPLATE_ROOT, copy_template, default_index_url, render
 
+# xdist's units of work (an xdist group, or one test of none), longest first: `make test` keeps
+# this order (--no-loadscope-reorder) and gives the next unit to whichever worker frees up, so no
+# long unit starts last while the other worker idles. Minutes as measured in CI.
+LONGEST_FIRST = (
+    "install",  # about 22: the default project's own flows (test_generated_project.py, ...)
+    "team",  # 22: make keep and the team's MLflow server, on the default project too
+    "pytorch",  # 14
+    "remotes",  # 13
+    "test_pythons.py::test_project_installs_and_runs_on_its_python[3.12]",  # 12
+    "update",  # 10
+    "test_pythons.py::test_project_installs_and_runs_on_its_python[3.13]",  # 9
+    "test_update.py::test_an_updated_project_installs_passes_its_checks_and_updates_itself",  # 9
+    "container",  # 7
+    "slurm",  # 6
+    "hostile_install",  # 6 (test_generated_project.py's module group, and its own)
+)
+
+
+def xdist_unit(item: pytest.Item) -> str:
+    """The item's xdist group, named as xdist names it (its groups joined), else its test id."""
+    groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group")})
+    return "_".join(groups) if groups else item.nodeid.removeprefix("tests/")
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first. `make test`'s xdist hands out groups by size, then single tests in this
-    order: the long ones (own projects) start early, and the quick ones fill the gaps at the end
-    instead of leaving one worker idle while the other finishes a long test."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The long units first, in LONGEST_FIRST's order, then the other slow tests, then the rest."""
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        unit = xdist_unit(item)
+        if unit in LONGEST_FIRST:
+            return (0, LONGEST_FIRST.index(unit))
+        return (1 if item.get_closest_marker("slow") else 2, 0)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +127,7 @@ def default_answers() -> dict[str, str]:
 
 
 # Installed projects: one per test session (per xdist worker), shared by the tests of the
-# `install` xdist group. A test that changes the project leaves it committed and clean.
+# `install` and `team` xdist groups. A test that changes the project leaves it committed and clean.
 @pytest.fixture(scope="session")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch HOME: the default DVC remote (~/dvc-storage/...) is created inside it."""

@@ -14,7 +14,7 @@ import yaml
 from tests.helpers import porcelain, trained
 from tools.project import commit_all, run
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("team")]
 
 UP_TO_DATE = "Data and pipelines are up to date."
 

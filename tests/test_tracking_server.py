@@ -34,7 +34,7 @@ import pytest
 from tests.helpers import free_port, porcelain, started, trained
 from tools.project import commit_all, run
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("team")]
 
 EXPERIMENT = "my-ml-project"  # tracking.experiment of the default project: its slug
 
