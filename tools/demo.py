@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,12 @@ def main() -> int:
         print(f"  {name:<18} {value}")
     print(f"The report, for a browser: {project / 'reports' / 'report.html'}")
     print(f"\nTry: cd {os.path.relpath(project)} && make help")
+    if shutil.which("poetry") is None:  # the demo ran the template's own (see project_env)
+        tools = shlex.quote(str(Path(sys.executable).parent))
+        print(
+            "The project's targets run Poetry, which is only in this template's tools here:"
+            f' export PATH={tools}:"$PATH" first (or install it: pipx install poetry)'
+        )
     return 0
 
 
