@@ -20,19 +20,19 @@ from tools.render import TEMPLATE_ROOT, copy_template, default_index_url, render
 
 # xdist's units of work (an xdist group, or one test of none), longest first: `make test` keeps
 # this order (--no-loadscope-reorder) and gives the next unit to whichever worker frees up, so no
-# long unit starts last while the other worker idles. Minutes as measured in CI.
+# long unit starts last while the other worker idles. Minutes from a CI run's --durations.
 LONGEST_FIRST = (
-    "install",  # about 22: the default project's own flows (test_generated_project.py, ...)
-    "team",  # 22: make keep and the team's MLflow server, on the default project too
-    "pytorch",  # 14
-    "remotes",  # 13
-    "test_pythons.py::test_project_installs_and_runs_on_its_python[3.12]",  # 12
-    "update",  # 10
-    "test_pythons.py::test_project_installs_and_runs_on_its_python[3.13]",  # 9
+    "team",  # 24: make keep and the team's MLflow server, on the default project
+    "install",  # 22: the default project's own flows (test_generated_project.py, ...)
+    "pytorch",  # 13
+    "remotes",  # 11
     "test_update.py::test_an_updated_project_installs_passes_its_checks_and_updates_itself",  # 9
-    "container",  # 7
+    "test_pythons.py::test_project_installs_and_runs_on_its_python[3.12]",  # 8
+    "test_pythons.py::test_project_installs_and_runs_on_its_python[3.13]",  # 8
     "slurm",  # 6
-    "hostile_install",  # 6 (test_generated_project.py's module group, and its own)
+    "update",  # 5
+    "container",  # 5
+    "hostile_install",  # 5 (test_generated_project.py's module group, and its own)
 )
 
 
